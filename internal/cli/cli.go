@@ -1,0 +1,75 @@
+// Package cli holds what the two binaries share: loading the policy file,
+// printing diagnostics and explanations, and the version string.
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3";
+// otherwise the module version from the build info is used.
+var Version = ""
+
+// VersionString returns the program version.
+func VersionString() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// ConfigEnv names the environment variable that points at the policy file.
+const ConfigEnv = "ML_AUTOSCALING_CONFIG"
+
+// LoadPolicy reads and parses a policy file (MLAutoscalingPolicy or
+// ConfigMap). An empty path yields the built-in defaults.
+func LoadPolicy(path string) (*config.Policy, diag.Ref, error) {
+	if path == "" {
+		return config.Default(), diag.Ref{}, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, diag.Ref{}, fmt.Errorf("cannot read policy: %w", err)
+	}
+	return ParsePolicy(data, path)
+}
+
+// ParsePolicy parses policy bytes; name is used in messages.
+func ParsePolicy(data []byte, name string) (*config.Policy, diag.Ref, error) {
+	node, err := yaml.Parse(string(data))
+	if err != nil {
+		return nil, diag.Ref{}, fmt.Errorf("policy %s: not valid YAML: %v", name, err)
+	}
+	return PolicyFromNode(node)
+}
+
+// PolicyFromNode parses a policy node; errors come back as a diag.List.
+func PolicyFromNode(node *yaml.RNode) (*config.Policy, diag.Ref, error) {
+	var ref diag.Ref
+	if node != nil && !node.IsNilOrEmpty() {
+		ref = workload.RefOf(node)
+	}
+	p, d := config.Parse(node)
+	if d.HasErrors() {
+		return nil, ref, d.Errors()
+	}
+	return p, ref, nil
+}
+
+// PrintDiagnostics writes one line per diagnostic.
+func PrintDiagnostics(w io.Writer, l diag.List) {
+	for _, d := range l {
+		fmt.Fprintf(w, "%s: %s\n", d.Severity, d.Error())
+	}
+}

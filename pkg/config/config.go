@@ -1,0 +1,582 @@
+// Package config defines the MLAutoscalingPolicy kind: the policy-wide
+// settings of the transform (Prometheus address, RabbitMQ defaults, default
+// bounds, named profiles, HPA conflict handling, GPU and predictive knobs).
+// It parses the policy from a KRM resource or a kpt-style ConfigMap, rejects
+// unknown fields with the nearest valid name, fills in built-in defaults and
+// validates everything that is not a per-workload setting. It does no I/O.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// APIVersion is the API version of the project's own kinds.
+const APIVersion = "ml-autoscaling.io/v1alpha1"
+
+// Kind is the policy kind.
+const Kind = "MLAutoscalingPolicy"
+
+// HPA conflict policies.
+const (
+	HPADelete = "delete"
+	HPAAdopt  = "adopt"
+	HPAError  = "error"
+)
+
+// DefaultPrometheusAddress is used when the policy names no Prometheus server:
+// the kube-prometheus-stack operator's service, fully qualified so that KEDA's
+// operator (which runs in its own namespace) can resolve it.
+const DefaultPrometheusAddress = "http://prometheus-operated.monitoring.svc.cluster.local:9090"
+
+// Oldest and newest KEDA minor versions whose admission rules the output is checked against.
+const (
+	OldestKEDAMinor = 16
+	NewestKEDAMinor = 21
+)
+
+// Policy is the MLAutoscalingPolicy resource.
+type Policy struct {
+	APIVersion string   `yaml:"apiVersion"`
+	Kind       string   `yaml:"kind"`
+	Metadata   Metadata `yaml:"metadata"`
+	Spec       Spec     `yaml:"spec"`
+}
+
+// Metadata is the subset of object metadata a policy carries.
+type Metadata struct {
+	Name        string            `yaml:"name,omitempty"`
+	Namespace   string            `yaml:"namespace,omitempty"`
+	Labels      map[string]string `yaml:"labels,omitempty"`
+	Annotations map[string]string `yaml:"annotations,omitempty"`
+}
+
+// Spec holds the policy settings.
+type Spec struct {
+	// Prometheus is the server every Prometheus-based trigger queries.
+	Prometheus Prometheus `yaml:"prometheus,omitempty"`
+	// RabbitMQ holds defaults for RabbitMQ queue triggers.
+	RabbitMQ RabbitMQ `yaml:"rabbitmq,omitempty"`
+	// Defaults apply to every opted-in workload (below profiles and annotations).
+	Defaults Settings `yaml:"defaults,omitempty"`
+	// Profiles are named settings bundles selected with the profile annotation.
+	Profiles map[string]Settings `yaml:"profiles,omitempty"`
+	// HPAConflict says what happens to an HPA that targets a scaled workload: delete, adopt or error.
+	HPAConflict string `yaml:"hpaConflict,omitempty"`
+	// KeepReplicas keeps spec.replicas on scaled workloads (by default it is removed).
+	KeepReplicas bool `yaml:"keepReplicas,omitempty"`
+	// GPU holds the GPU-aware behaviour settings.
+	GPU GPU `yaml:"gpu,omitempty"`
+	// Predictive holds the predictive schedule settings.
+	Predictive Predictive `yaml:"predictive,omitempty"`
+	// KEDAVersion is the oldest KEDA minor version (e.g. "2.16") the output must satisfy.
+	KEDAVersion string `yaml:"kedaVersion,omitempty"`
+}
+
+// Prometheus configures the Prometheus server used by triggers.
+type Prometheus struct {
+	// ServerAddress is the URL KEDA's operator uses; it must be resolvable from KEDA's namespace.
+	ServerAddress string `yaml:"serverAddress,omitempty"`
+	// AuthSecret names a Secret whose key `bearerToken` holds a bearer token.
+	AuthSecret string `yaml:"authSecret,omitempty"`
+}
+
+// RabbitMQ holds RabbitMQ defaults.
+type RabbitMQ struct {
+	// Secret names the Secret whose key `host` holds the AMQP URL.
+	Secret string `yaml:"secret,omitempty"`
+}
+
+// GPU holds GPU-aware behaviour settings.
+type GPU struct {
+	// ColdStart is how long a model server takes to become ready.
+	ColdStart Duration `yaml:"coldStart,omitempty"`
+	// UtilizationTarget is the default DCGM utilisation target in percent.
+	UtilizationTarget int `yaml:"utilizationTarget,omitempty"`
+	// ClusterBudget is the number of GPUs all scaled workloads together may hold (0 = no check).
+	ClusterBudget int `yaml:"clusterBudget,omitempty"`
+	// PodLabel and NamespaceLabel are the DCGM exporter's label names for pod and namespace.
+	PodLabel       string `yaml:"podLabel,omitempty"`
+	NamespaceLabel string `yaml:"namespaceLabel,omitempty"`
+	// ScaleUpPods is how many pods a GPU workload may add per ScaleUpPeriod.
+	ScaleUpPods int `yaml:"scaleUpPods,omitempty"`
+	// ScaleUpPeriod is the period of the scale-up limit.
+	ScaleUpPeriod Duration `yaml:"scaleUpPeriod,omitempty"`
+}
+
+// Predictive holds the predictive schedule settings.
+type Predictive struct {
+	Slot       Duration `yaml:"slot,omitempty"`
+	Quantile   float64  `yaml:"quantile,omitempty"`
+	HalfLife   Duration `yaml:"halfLife,omitempty"`
+	LeadTime   Duration `yaml:"leadTime,omitempty"`
+	Headroom   float64  `yaml:"headroom,omitempty"`
+	MaxWindows int      `yaml:"maxWindows,omitempty"`
+	Timezone   string   `yaml:"timezone,omitempty"`
+}
+
+// Settings are per-workload settings given in the policy (defaults or a
+// profile). Each field corresponds to the workload annotation of the same
+// name in kebab case (minReplicas ↔ ml-autoscaling.io/min-replicas) and is
+// validated by the same parser, so values are kept as strings here.
+type Settings struct {
+	MinReplicas                   *string `yaml:"minReplicas,omitempty"`
+	MaxReplicas                   *string `yaml:"maxReplicas,omitempty"`
+	IdleReplicas                  *string `yaml:"idleReplicas,omitempty"`
+	PollingInterval               *string `yaml:"pollingInterval,omitempty"`
+	CooldownPeriod                *string `yaml:"cooldownPeriod,omitempty"`
+	RabbitMQQueue                 *string `yaml:"rabbitmqQueue,omitempty"`
+	RabbitMQMessagesPerReplica    *string `yaml:"rabbitmqMessagesPerReplica,omitempty"`
+	RabbitMQSecret                *string `yaml:"rabbitmqSecret,omitempty"`
+	PrometheusQuery               *string `yaml:"prometheusQuery,omitempty"`
+	PrometheusThreshold           *string `yaml:"prometheusThreshold,omitempty"`
+	PrometheusActivationThreshold *string `yaml:"prometheusActivationThreshold,omitempty"`
+	CPUUtilization                *string `yaml:"cpuUtilization,omitempty"`
+	MemoryUtilization             *string `yaml:"memoryUtilization,omitempty"`
+	GPU                           *string `yaml:"gpu,omitempty"`
+	GPUUtilization                *string `yaml:"gpuUtilization,omitempty"`
+	InferenceServer               *string `yaml:"inferenceServer,omitempty"`
+	QueuePerReplica               *string `yaml:"queuePerReplica,omitempty"`
+	GPUBudget                     *string `yaml:"gpuBudget,omitempty"`
+	Predictive                    *string `yaml:"predictive,omitempty"`
+	HPAConflict                   *string `yaml:"hpaConflict,omitempty"`
+}
+
+// Entries returns the settings that are set, as (annotation suffix, field
+// name, value) triples in field order.
+func (s Settings) Entries() []SettingEntry {
+	var out []SettingEntry
+	v := reflect.ValueOf(s)
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		p := v.Field(i).Interface().(*string)
+		if p == nil {
+			continue
+		}
+		field, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		out = append(out, SettingEntry{Key: KebabCase(field), Field: field, Value: *p})
+	}
+	return out
+}
+
+// SettingEntry is one set value of Settings.
+type SettingEntry struct {
+	// Key is the annotation suffix (e.g. min-replicas); Field the policy field (minReplicas).
+	Key, Field, Value string
+}
+
+// KebabCase turns a camelCase field name into the annotation suffix:
+// rabbitmqMessagesPerReplica → rabbitmq-messages-per-replica.
+func KebabCase(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Duration is a time.Duration that reads Go durations ("5m", "1h30m") or a
+// whole number of seconds, and writes Go durations.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler.
+func (d Duration) MarshalYAML() (any, error) { return d.Duration.String(), nil }
+
+// ParseDuration reads a Go duration or a whole number of seconds.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("%q is negative; a duration must be 0 or more", s)
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration; use seconds (300) or a Go duration (30s, 5m, 1h)", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative; a duration must be 0 or more", s)
+	}
+	return d, nil
+}
+
+// Default returns the built-in policy used when none is given.
+func Default() *Policy {
+	p := &Policy{APIVersion: APIVersion, Kind: Kind, Metadata: Metadata{Name: "built-in"}}
+	p.applyDefaults()
+	return p
+}
+
+func (p *Policy) applyDefaults() {
+	s := &p.Spec
+	if s.HPAConflict == "" {
+		s.HPAConflict = HPADelete
+	}
+	if s.KEDAVersion == "" {
+		s.KEDAVersion = fmt.Sprintf("2.%d", OldestKEDAMinor)
+	}
+	if s.GPU.ColdStart.Duration == 0 {
+		s.GPU.ColdStart.Duration = 5 * time.Minute
+	}
+	if s.GPU.UtilizationTarget == 0 {
+		s.GPU.UtilizationTarget = 70
+	}
+	if s.GPU.PodLabel == "" {
+		s.GPU.PodLabel = "pod"
+	}
+	if s.GPU.NamespaceLabel == "" {
+		s.GPU.NamespaceLabel = "namespace"
+	}
+	if s.GPU.ScaleUpPods == 0 {
+		s.GPU.ScaleUpPods = 1
+	}
+	if s.GPU.ScaleUpPeriod.Duration == 0 {
+		s.GPU.ScaleUpPeriod.Duration = 2 * time.Minute
+	}
+	pr := &s.Predictive
+	if pr.Slot.Duration == 0 {
+		pr.Slot.Duration = 30 * time.Minute
+	}
+	if pr.Quantile == 0 {
+		pr.Quantile = 0.9
+	}
+	if pr.HalfLife.Duration == 0 {
+		pr.HalfLife.Duration = 168 * time.Hour
+	}
+	if pr.MaxWindows == 0 {
+		pr.MaxWindows = 8
+	}
+	if pr.Timezone == "" {
+		pr.Timezone = "UTC"
+	}
+}
+
+// PrometheusAddress returns the configured server address or the built-in default.
+func (p *Policy) PrometheusAddress() string {
+	if p.Spec.Prometheus.ServerAddress != "" {
+		return p.Spec.Prometheus.ServerAddress
+	}
+	return DefaultPrometheusAddress
+}
+
+// KEDAMinor returns the minor version of spec.kedaVersion (e.g. 16 for "2.16").
+func (p *Policy) KEDAMinor() int {
+	m, _ := parseKEDAVersion(p.Spec.KEDAVersion)
+	return m
+}
+
+func parseKEDAVersion(s string) (int, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "v")
+	major, minor, ok := strings.Cut(s, ".")
+	if ok {
+		minor, _, _ = strings.Cut(minor, ".")
+	}
+	m, err := strconv.Atoi(minor)
+	if !ok || major != "2" || err != nil {
+		return 0, fmt.Errorf("not a KEDA 2.x version")
+	}
+	if m < OldestKEDAMinor || m > NewestKEDAMinor {
+		return 0, fmt.Errorf("outside the supported range")
+	}
+	return m, nil
+}
+
+// Parse reads a policy from a KRM resource: an MLAutoscalingPolicy or a
+// ConfigMap whose data holds the same settings flattened with dots
+// (prometheus.serverAddress). A nil or empty node yields the built-in
+// defaults. All problems are returned as error diagnostics.
+func Parse(node *yaml.RNode) (*Policy, diag.List) {
+	if node == nil || node.IsNilOrEmpty() {
+		return Default(), nil
+	}
+	var out diag.List
+	kind := node.GetKind()
+	ref := diag.Ref{APIVersion: node.GetApiVersion(), Kind: kind, Namespace: node.GetNamespace(), Name: node.GetName()}
+	var spec *yaml.Node
+	p := &Policy{APIVersion: node.GetApiVersion(), Kind: kind}
+	switch {
+	case kind == "ConfigMap":
+		dataNode := node.Field("data")
+		var data map[string]string
+		if dataNode != nil {
+			if err := dataNode.Value.YNode().Decode(&data); err != nil {
+				out.Errorf(ref, "data", "", "string values", "cannot read ConfigMap data: %v", err)
+				return nil, out
+			}
+		}
+		var err error
+		spec, err = unflatten(data)
+		if err != nil {
+			out.Errorf(ref, "data", "", "keys such as prometheus.serverAddress or profiles.<name>.minReplicas", "%v", err)
+			return nil, out
+		}
+	case kind == Kind:
+		if av := node.GetApiVersion(); av != APIVersion {
+			out.Errorf(ref, "apiVersion", av, APIVersion, "unsupported apiVersion for %s", Kind)
+			return nil, out
+		}
+		checkKnownFields(node.YNode(), reflect.TypeOf(Policy{}), "", &out, ref)
+		if f := node.Field("spec"); f != nil {
+			spec = f.Value.YNode()
+		}
+	default:
+		out.Errorf(ref, "kind", kind, Kind+" or ConfigMap", "unsupported function config kind")
+		return nil, out
+	}
+	p.Metadata = Metadata{Name: node.GetName(), Namespace: node.GetNamespace()}
+	if spec != nil {
+		checkKnownFields(spec, reflect.TypeOf(Spec{}), "spec", &out, ref)
+		if out.HasErrors() {
+			return nil, out
+		}
+		if err := spec.Decode(&p.Spec); err != nil {
+			out.Errorf(ref, "spec", "", "see the MLAutoscalingPolicy reference", "%s", cleanYAMLError(err))
+			return nil, out
+		}
+	}
+	p.applyDefaults()
+	p.validate(ref, &out)
+	if out.HasErrors() {
+		return nil, out
+	}
+	return p, out
+}
+
+// unflatten turns ConfigMap data with dotted keys into a YAML mapping of plain
+// scalars, so that the typed decoder converts numbers and booleans.
+func unflatten(data map[string]string) (*yaml.Node, error) {
+	root := &yaml.Node{Kind: yaml.MappingNode}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	for _, k := range keys {
+		parts := strings.Split(k, ".")
+		if len(parts) > 2 && parts[0] == "profiles" {
+			// profile names may contain dots: profiles.<name>.<field>
+			parts = []string{"profiles", strings.Join(parts[1:len(parts)-1], "."), parts[len(parts)-1]}
+		}
+		cur := root
+		for i, part := range parts {
+			if part == "" {
+				return nil, fmt.Errorf("key %q has an empty segment", k)
+			}
+			var next *yaml.Node
+			for j := 0; j+1 < len(cur.Content); j += 2 {
+				if cur.Content[j].Value == part {
+					next = cur.Content[j+1]
+				}
+			}
+			last := i == len(parts)-1
+			if next == nil {
+				next = &yaml.Node{Kind: yaml.MappingNode}
+				if last {
+					next = &yaml.Node{Kind: yaml.ScalarNode, Value: data[k]}
+				}
+				cur.Content = append(cur.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: part}, next)
+			} else if last || next.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("key %q conflicts with another key", k)
+			}
+			cur = next
+		}
+	}
+	return root, nil
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func cleanYAMLError(err error) string {
+	return strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n", "; "), "yaml: unmarshal errors:; ")
+}
+
+func (p *Policy) validate(ref diag.Ref, out *diag.List) {
+	s := &p.Spec
+	switch s.HPAConflict {
+	case HPADelete, HPAAdopt, HPAError:
+	default:
+		out.Errorf(ref, "spec.hpaConflict", s.HPAConflict, "delete, adopt, error", "unknown HPA conflict policy")
+	}
+	if _, err := parseKEDAVersion(s.KEDAVersion); err != nil {
+		out.Errorf(ref, "spec.kedaVersion", s.KEDAVersion, fmt.Sprintf("2.%d to 2.%d", OldestKEDAMinor, NewestKEDAMinor), "%v", err)
+	}
+	if a := s.Prometheus.ServerAddress; a != "" {
+		if msg := CheckServerAddress(a); msg != "" {
+			out.Errorf(ref, "spec.prometheus.serverAddress", RedactURL(a), "an http(s) URL without credentials, e.g. "+DefaultPrometheusAddress, "%s", msg)
+		}
+	}
+	if n := s.Prometheus.AuthSecret; n != "" && !IsDNSName(n) {
+		out.Errorf(ref, "spec.prometheus.authSecret", n, "a Secret name (lower-case DNS subdomain)", "not a valid Secret name")
+	}
+	if n := s.RabbitMQ.Secret; n != "" && !IsDNSName(n) {
+		out.Errorf(ref, "spec.rabbitmq.secret", n, "a Secret name (lower-case DNS subdomain)", "not a valid Secret name")
+	}
+	g := s.GPU
+	if g.UtilizationTarget < 1 || g.UtilizationTarget > 100 {
+		out.Errorf(ref, "spec.gpu.utilizationTarget", strconv.Itoa(g.UtilizationTarget), "1 to 100", "GPU utilisation target out of range")
+	}
+	if g.ClusterBudget < 0 {
+		out.Errorf(ref, "spec.gpu.clusterBudget", strconv.Itoa(g.ClusterBudget), "0 (no check) or more", "negative GPU budget")
+	}
+	if g.ScaleUpPods < 0 {
+		out.Errorf(ref, "spec.gpu.scaleUpPods", strconv.Itoa(g.ScaleUpPods), "1 or more", "negative scale-up limit")
+	}
+	pr := s.Predictive
+	if pr.Slot.Duration < time.Minute || (24*time.Hour)%pr.Slot.Duration != 0 {
+		out.Errorf(ref, "spec.predictive.slot", pr.Slot.String(), "a whole number of minutes that divides 24h (5m, 15m, 30m, 1h)", "invalid slot length")
+	}
+	if pr.Quantile <= 0 || pr.Quantile > 1 {
+		out.Errorf(ref, "spec.predictive.quantile", fmt.Sprint(pr.Quantile), "a number in (0, 1]", "quantile out of range")
+	}
+	if pr.Headroom < 0 || pr.Headroom > 10 {
+		out.Errorf(ref, "spec.predictive.headroom", fmt.Sprint(pr.Headroom), "a fraction from 0 to 10 (0.1 = 10 %)", "headroom out of range")
+	}
+	if pr.MaxWindows < 1 || pr.MaxWindows > 48 {
+		out.Errorf(ref, "spec.predictive.maxWindows", strconv.Itoa(pr.MaxWindows), "1 to 48", "window budget out of range")
+	}
+	if _, err := time.LoadLocation(pr.Timezone); err != nil {
+		out.Errorf(ref, "spec.predictive.timezone", pr.Timezone, "an IANA time zone such as UTC or Europe/Berlin", "unknown time zone")
+	}
+	for _, name := range sortedKeys(s.Profiles) {
+		if !IsDNSLabel(name) {
+			out.Errorf(ref, "spec.profiles."+name, name, "lower-case letters, digits and '-'", "invalid profile name")
+		}
+	}
+}
+
+func sortedKeys(m map[string]Settings) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	return keys
+}
+
+// CheckServerAddress returns "" when a is a usable http(s) URL without
+// credentials, and otherwise says what is wrong.
+func CheckServerAddress(a string) string {
+	u, err := url.Parse(a)
+	if err != nil || u.Host == "" {
+		return "not an absolute URL"
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "scheme must be http or https"
+	}
+	if HasCredentials(a) {
+		return "contains plaintext credentials; put a bearer token in a Secret and name it in spec.prometheus.authSecret"
+	}
+	return ""
+}
+
+// IsNamespaceQualified reports whether the host of address can be resolved
+// from another namespace: an IP address, or a name with at least one dot
+// (service.namespace[.svc[.cluster.local]]) other than localhost.
+func IsNamespaceQualified(address string) bool {
+	u, err := url.Parse(address)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	return strings.Contains(host, ".") && host != "localhost"
+}
+
+// HasCredentials reports whether s carries plaintext credentials: a URL with
+// user information (scheme://user:password@host) or a password/token query parameter.
+func HasCredentials(s string) bool {
+	for _, field := range strings.Fields(s) {
+		u, err := url.Parse(field)
+		if err != nil || u.Scheme == "" {
+			continue
+		}
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok || u.User.Username() != "" {
+				return true
+			}
+		}
+		for k := range u.Query() {
+			switch strings.ToLower(k) {
+			case "password", "passwd", "pass", "token", "access_token", "apikey", "api_key":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// RedactURL replaces user information in URLs with "REDACTED" so that error
+// messages never repeat a credential.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if err != nil && strings.Contains(s, "@") {
+			return "REDACTED"
+		}
+		return s
+	}
+	u.User = url.User("REDACTED")
+	return u.String()
+}
+
+// IsDNSName reports whether s is a valid lower-case RFC 1123 subdomain (a Secret name).
+func IsDNSName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if !IsDNSLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsDNSLabel reports whether s is a valid RFC 1123 label.
+func IsDNSLabel(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case r == '-' && i > 0 && i < len(s)-1:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,221 @@
+// Package stream runs the transform over a plain multi-document YAML stream
+// (what Helm hands a post-renderer) without touching what it does not own:
+// a cheap scan picks the documents the transform may need (opted-in
+// workloads, HPAs, KEDA objects, recorded histories, and anything else that
+// mentions them, erring toward parsing); every other document, and every
+// parsed document the transform leaves unchanged, is copied through byte for
+// byte. It works on bytes only: no I/O.
+package stream
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Doc is one document of the stream.
+type Doc struct {
+	// Sep is the separator line that opened the document ("---\n"), empty for a first document without one.
+	Sep []byte
+	// Body is the document text after the separator line.
+	Body []byte
+	// Nodes are the parsed resources (more than one for an expanded List); nil when not parsed.
+	Nodes []*yaml.RNode
+	// Expanded is true when a List document was replaced by its items.
+	Expanded bool
+}
+
+// Split cuts a stream into documents at lines that start with "---".
+// Separator lines are kept with their document, so joining Sep and Body of
+// every document gives the input back exactly.
+func Split(in []byte) []Doc {
+	var docs []Doc
+	cur := Doc{}
+	start := 0
+	bodyStart := 0
+	for pos := 0; pos < len(in); {
+		end := bytes.IndexByte(in[pos:], '\n')
+		lineEnd := len(in)
+		if end >= 0 {
+			lineEnd = pos + end + 1
+		}
+		line := in[pos:lineEnd]
+		if isSeparator(line) {
+			if pos > start || len(cur.Sep) > 0 {
+				cur.Body = in[bodyStart:pos]
+				docs = append(docs, cur)
+			}
+			cur = Doc{Sep: line}
+			start, bodyStart = pos, lineEnd
+		}
+		pos = lineEnd
+	}
+	if len(in) > start || len(cur.Sep) > 0 {
+		cur.Body = in[bodyStart:]
+		docs = append(docs, cur)
+	}
+	return docs
+}
+
+func isSeparator(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte("---")) {
+		return false
+	}
+	rest := line[3:]
+	return len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'
+}
+
+// markers are the substrings that make a document worth parsing.
+var markers = [][]byte{
+	[]byte("ml-autoscaling.io"),
+	[]byte("HorizontalPodAutoscaler"),
+	[]byte("keda.sh"),
+	[]byte("ScalingHistory"),
+}
+
+// Interesting reports whether a document may matter to the transform.
+func Interesting(body []byte) bool {
+	for _, m := range markers {
+		if bytes.Contains(body, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsBlank reports whether a document holds only whitespace and comments.
+func IsBlank(body []byte) bool {
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		t := bytes.TrimSpace(line)
+		if len(t) > 0 && t[0] != '#' && !bytes.Equal(t, []byte("...")) {
+			return false
+		}
+	}
+	return true
+}
+
+// Error is a failed run: the diagnostics (errors and warnings) that stopped it.
+type Error struct{ Diagnostics diag.List }
+
+// Error implements error.
+func (e *Error) Error() string { return e.Diagnostics.Errors().Error() }
+
+// Process runs the transform over a YAML stream and returns the new stream.
+// On any error it returns no output at all.
+func Process(in []byte, opts transform.Options) ([]byte, *transform.Output, error) {
+	docs := Split(in)
+	var items []*yaml.RNode
+	owner := map[*yaml.RNode]int{}
+	var parseErrs diag.List
+	for i := range docs {
+		d := &docs[i]
+		if !Interesting(d.Body) || IsBlank(d.Body) {
+			continue
+		}
+		text := append(append([]byte{}, bytes.TrimLeft(d.Sep, "-")...), d.Body...)
+		n, err := yaml.Parse(string(text))
+		if err != nil {
+			parseErrs.Errorf(diag.Ref{}, fmt.Sprintf("document %d%s", i+1, source(d.Body)), "", "valid YAML", "cannot parse: %v", err)
+			continue
+		}
+		if n.YNode().Kind != yaml.MappingNode {
+			continue
+		}
+		nodes := transform.ExpandLists([]*yaml.RNode{n}, nil)
+		d.Nodes = nodes
+		d.Expanded = len(nodes) != 1 || nodes[0] != n
+		for _, node := range nodes {
+			owner[node] = i
+			items = append(items, node)
+		}
+	}
+	if len(parseErrs) > 0 {
+		return nil, nil, &Error{Diagnostics: parseErrs}
+	}
+	res := transform.Run(items, opts)
+	if res.Diagnostics.HasErrors() {
+		return nil, res, &Error{Diagnostics: res.Diagnostics}
+	}
+	var out bytes.Buffer
+	out.Grow(len(in) + len(res.Items)*512)
+	cursor := 0
+	emitNode := func(n *yaml.RNode) error {
+		if i, ok := owner[n]; ok && !res.Changed[n] && !docs[i].Expanded {
+			writeRaw(&out, docs[i])
+			return nil
+		}
+		s, err := n.String()
+		if err != nil {
+			return err
+		}
+		if out.Len() > 0 && !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
+			out.WriteByte('\n')
+		}
+		out.WriteString("---\n")
+		out.WriteString(s)
+		return nil
+	}
+	pos := make(map[*yaml.RNode]int, len(res.Items))
+	for i, n := range res.Items {
+		pos[n] = i
+	}
+	for i := range docs {
+		d := docs[i]
+		if d.Nodes == nil {
+			writeRaw(&out, d)
+			continue
+		}
+		for _, n := range d.Nodes {
+			p, kept := pos[n]
+			if !kept {
+				continue
+			}
+			for ; cursor <= p; cursor++ {
+				if err := emitNode(res.Items[cursor]); err != nil {
+					return nil, res, err
+				}
+			}
+		}
+		// generated objects that follow this document's resources
+		for cursor < len(res.Items) {
+			if _, original := owner[res.Items[cursor]]; original {
+				break
+			}
+			if err := emitNode(res.Items[cursor]); err != nil {
+				return nil, res, err
+			}
+			cursor++
+		}
+	}
+	for ; cursor < len(res.Items); cursor++ {
+		if err := emitNode(res.Items[cursor]); err != nil {
+			return nil, res, err
+		}
+	}
+	return out.Bytes(), res, nil
+}
+
+func writeRaw(out *bytes.Buffer, d Doc) {
+	if out.Len() > 0 && !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
+		out.WriteByte('\n')
+	}
+	if len(d.Sep) == 0 && out.Len() > 0 {
+		out.WriteString("---\n")
+	}
+	out.Write(d.Sep)
+	out.Write(d.Body)
+}
+
+// source returns " (# Source: path)" from Helm's comment, if present.
+func source(body []byte) string {
+	for _, line := range strings.Split(string(body), "\n") {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(line), "# Source:"); ok {
+			return " (" + strings.TrimSpace(s) + ")"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,176 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/explain"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/hpa"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/triggers"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// builder assembles the KEDA objects of one workload.
+type builder struct {
+	w      *workload.Workload
+	spec   *annotations.Spec
+	policy *config.Policy
+	plan   *explain.Plan
+	so     *keda.ScaledObject
+	set    *triggers.Set
+}
+
+func (b *builder) why(k string) string {
+	src := b.spec.Sources[k]
+	if src == annotations.SourceAnnotation {
+		return "annotation " + annotations.Prefix + k
+	}
+	if src == "" {
+		return "KEDA's default"
+	}
+	return src
+}
+
+// build makes the ScaledObject and TriggerAuthentications (ScaledObject first).
+func (b *builder) build() ([]*yaml.RNode, diag.List) {
+	set, d := triggers.Build(triggers.Input{Workload: b.w, Spec: b.spec, Policy: b.policy})
+	if d.HasErrors() {
+		return nil, d
+	}
+	b.set = set
+	s := b.spec
+	so := &keda.ScaledObject{
+		APIVersion: keda.APIVersion,
+		Kind:       keda.KindScaledObject,
+		Metadata:   keda.ObjectMeta{Name: b.w.Ref.Name, Namespace: b.w.Ref.Namespace},
+		Spec: keda.ScaledObjectSpec{
+			ScaleTargetRef:   keda.ScaleTarget{APIVersion: "apps/v1", Kind: b.w.Ref.Kind, Name: b.w.Ref.Name},
+			PollingInterval:  s.PollingInterval,
+			CooldownPeriod:   s.CooldownPeriod,
+			IdleReplicaCount: s.IdleReplicas,
+			MinReplicaCount:  keda.Int32(s.MinReplicas),
+			MaxReplicaCount:  keda.Int32(s.MaxReplicas),
+			Triggers:         set.Triggers,
+		},
+	}
+	b.so = so
+	b.plan.Class = "CPU workload"
+	if s.Profile != "" {
+		b.plan.Add("profile", s.Profile, "annotation "+annotations.Prefix+annotations.KeyProfile)
+	}
+	b.plan.Add("minReplicaCount", itoa(s.MinReplicas), b.why(annotations.KeyMinReplicas))
+	b.plan.Add("maxReplicaCount", itoa(s.MaxReplicas), b.why(annotations.KeyMaxReplicas))
+	if s.IdleReplicas != nil {
+		b.plan.Add("idleReplicaCount", itoa(*s.IdleReplicas), b.why(annotations.KeyIdleReplicas))
+	}
+	if s.PollingInterval != nil {
+		b.plan.Add("pollingInterval", itoa(*s.PollingInterval)+"s", b.why(annotations.KeyPollingInterval))
+	} else {
+		b.plan.Add("pollingInterval", "30s", "KEDA's default")
+	}
+	if s.CooldownPeriod != nil {
+		b.plan.Add("cooldownPeriod", itoa(*s.CooldownPeriod)+"s", b.why(annotations.KeyCooldownPeriod))
+	} else {
+		b.plan.Add("cooldownPeriod", "300s", "KEDA's default")
+	}
+	applyGPU(b)
+	for i, t := range so.Spec.Triggers {
+		b.plan.Triggers = append(b.plan.Triggers, explain.Trigger{Name: t.Name, Type: t.Type, Detail: set.Notes[i]})
+	}
+	objs := make([]*yaml.RNode, 0, 1+len(set.Auths))
+	n, err := keda.ToRNode(so)
+	if err != nil {
+		d.Errorf(b.w.Ref, "", "", "", "cannot render ScaledObject: %v", err)
+		return nil, d
+	}
+	objs = append(objs, n)
+	for i := range set.Auths {
+		a := &set.Auths[i]
+		for _, v := range keda.CheckAuth(a) {
+			d.Errorf(b.w.Ref, "TriggerAuthentication "+v.Field, "", "", "%s", v.Message)
+		}
+		an, err := keda.ToRNode(a)
+		if err != nil {
+			d.Errorf(b.w.Ref, "", "", "", "cannot render TriggerAuthentication: %v", err)
+			return nil, d
+		}
+		objs = append(objs, an)
+	}
+	for _, o := range objs {
+		b.decorate(o)
+	}
+	return objs, d
+}
+
+// decorate copies the workload's labels and Helm 4's file annotation onto a
+// generated object and marks it as generated.
+func (b *builder) decorate(n *yaml.RNode) {
+	if len(b.w.Labels) > 0 {
+		_ = n.SetLabels(b.w.Labels)
+	}
+	ann := n.GetAnnotations()
+	ann[GeneratedForAnnotation] = b.w.Ref.Kind + "/" + b.w.Ref.Name
+	if f, ok := b.w.Annotations[HelmFilenameAnnotation]; ok {
+		ann[HelmFilenameAnnotation] = f
+	}
+	_ = n.SetAnnotations(ann)
+}
+
+// resolveHPAs applies the workload's HPA conflict policy to the HPAs that target it.
+func (b *builder) resolveHPAs(mine []*hpa.HPA, drop map[*yaml.RNode]bool) diag.List {
+	var d diag.List
+	names := make([]string, 0, len(mine))
+	for _, h := range mine {
+		names = append(names, h.Name)
+	}
+	sort.Strings(names)
+	list := strings.Join(names, ", ")
+	switch b.spec.HPAConflict {
+	case config.HPADelete:
+		for _, h := range mine {
+			drop[h.Node] = true
+		}
+		b.plan.Add("HPA "+list, "removed", "it targets the workload too; two HPAs on one workload make the HPA controller stop with AmbiguousSelector ("+b.why(annotations.KeyHPAConflict)+": delete)")
+	case config.HPAAdopt:
+		if len(mine) > 1 {
+			d.Errorf(b.w.Ref, annotations.Prefix+annotations.KeyHPAConflict, "adopt", "exactly one HPA per workload to adopt, or hpa-conflict: delete",
+				"several HPAs (%s) target the workload; KEDA can adopt only one", list)
+			return d
+		}
+		cfg := &keda.HPAConfig{Name: mine[0].Name}
+		if b.so.Spec.Advanced == nil {
+			b.so.Spec.Advanced = &keda.Advanced{}
+		}
+		if old := b.so.Spec.Advanced.HorizontalPodAutoscalerConfig; old != nil {
+			cfg.Behavior = old.Behavior
+		}
+		b.so.Spec.Advanced.HorizontalPodAutoscalerConfig = cfg
+		if b.so.Metadata.Annotations == nil {
+			b.so.Metadata.Annotations = map[string]string{}
+		}
+		b.so.Metadata.Annotations[keda.TransferHPAOwnership] = "true"
+		b.plan.Add("HPA "+list, "adopted", "KEDA takes ownership of the existing HPA ("+b.why(annotations.KeyHPAConflict)+": adopt)")
+	default:
+		for _, h := range mine {
+			d.Errorf(diag.Ref{APIVersion: h.Node.GetApiVersion(), Kind: hpa.Kind, Namespace: h.Namespace, Name: h.Name},
+				"spec.scaleTargetRef", b.w.Ref.Kind+"/"+b.w.Ref.Name,
+				"remove the HPA, or set hpaConflict (policy) / "+annotations.Prefix+annotations.KeyHPAConflict+" to delete or adopt",
+				"HPA targets %s, which KEDA will scale; two HPAs on one workload cause AmbiguousSelector", b.w.Ref)
+		}
+	}
+	return d
+}
+
+// applyGPU adds GPU-aware behaviour; see gpu.go.
+func applyGPU(b *builder) {}
+
+func checkGPUBudget(policy *config.Policy, ref diag.Ref, ws []*workload.Workload, objs map[*workload.Workload][]*yaml.RNode) diag.List {
+	_ = fmt.Sprint
+	return nil
+}

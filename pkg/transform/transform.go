@@ -1,0 +1,343 @@
+// Package transform is the one pipeline every host calls: given the policy
+// and the rendered resources, it returns the resources with every opted-in
+// workload autoscaled by KEDA, plus diagnostics and per-workload
+// explanations. It is pure: no files, network or clocks.
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/explain"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/hpa"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// GeneratedForAnnotation marks objects the tool generated and names the
+// workload they belong to (Kind/name); such objects are replaced in place on
+// the next run instead of being duplicated.
+const GeneratedForAnnotation = "ml-autoscaling.io/generated-for"
+
+// HelmFilenameAnnotation is set by Helm 4 on post-rendered documents; it is
+// kept and copied from a workload onto its generated objects.
+const HelmFilenameAnnotation = "postrenderer.helm.sh/postrender-filename"
+
+// HistoryKind is the kind of recorded-history input resources, which are consumed and dropped.
+const HistoryKind = "ScalingHistory"
+
+// Options configure a run.
+type Options struct {
+	// Policy is the parsed policy; nil means built-in defaults.
+	Policy *config.Policy
+	// PolicyRef names the policy resource in diagnostics.
+	PolicyRef diag.Ref
+	// ReleaseNamespace is the namespace of resources that omit one (Helm's
+	// release namespace); empty when unknown.
+	ReleaseNamespace string
+}
+
+// Output is the result of a run.
+type Output struct {
+	// Items are the output resources; nil when Diagnostics has errors.
+	Items []*yaml.RNode
+	// Diagnostics are sorted: errors first.
+	Diagnostics diag.List
+	// Plans explain each scaled workload, in input order.
+	Plans []*explain.Plan
+	// Changed holds the input nodes that were modified in place.
+	Changed map[*yaml.RNode]bool
+}
+
+type key struct{ kind, namespace, name string }
+
+// Run transforms items according to the policy.
+func Run(items []*yaml.RNode, opts Options) *Output {
+	policy := opts.Policy
+	if policy == nil {
+		policy = config.Default()
+	}
+	out := &Output{Changed: map[*yaml.RNode]bool{}}
+	diags := annotations.ValidateSettings(opts.PolicyRef, policy)
+	items = expandLists(items, out)
+
+	ns := func(n string) string {
+		if n == "" {
+			return opts.ReleaseNamespace
+		}
+		return n
+	}
+	var (
+		workloads   []*workload.Workload
+		specs       = map[*workload.Workload]*annotations.Spec{}
+		byKey       = map[key]*workload.Workload{}
+		hpas        []*hpa.HPA
+		scaled      []*yaml.RNode // hand-written ScaledObjects
+		generated   = map[key]*yaml.RNode{}
+		userObjects = map[key]bool{}
+	)
+	for _, n := range items {
+		if workload.IsHook(n) {
+			continue
+		}
+		av, kind := n.GetApiVersion(), n.GetKind()
+		k := key{kind, ns(n.GetNamespace()), n.GetName()}
+		switch {
+		case workload.IsScalable(av, kind):
+			w := workload.FromNode(n)
+			if !annotations.HasAny(w.Annotations) {
+				continue
+			}
+			if !annotations.IsEnabled(w.Annotations) {
+				diags = append(diags, annotations.CheckKeys(w.Ref, w.Annotations)...)
+				continue
+			}
+			if prev, dup := byKey[k]; dup {
+				diags.Errorf(w.Ref, "metadata.name", w.Ref.Name, "one resource per kind, namespace and name", "duplicate of an earlier %s in the input", prev.Ref.Kind)
+				continue
+			}
+			spec, d := annotations.Parse(w.Ref, w.Annotations, policy)
+			diags = append(diags, d...)
+			if spec == nil {
+				continue
+			}
+			workloads = append(workloads, w)
+			specs[w] = spec
+			byKey[k] = w
+		case hpa.IsHPA(av, kind):
+			hpas = append(hpas, hpa.FromNode(n))
+		case av == keda.APIVersion && (kind == keda.KindScaledObject || kind == keda.KindTriggerAuthentication):
+			if _, ok := n.GetAnnotations()[GeneratedForAnnotation]; ok {
+				generated[k] = n
+			} else {
+				userObjects[k] = true
+				if kind == keda.KindScaledObject {
+					scaled = append(scaled, n)
+				}
+			}
+		}
+	}
+
+	newObjects := map[*workload.Workload][]*yaml.RNode{}
+	newKeys := map[key]*yaml.RNode{}
+	drop := map[*yaml.RNode]bool{}
+	for _, w := range workloads {
+		spec := specs[w]
+		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}}
+		objs, d := b.build()
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		so := b.so
+		// conflicting objects
+		for _, s := range scaled {
+			target, _ := s.Pipe(yaml.Lookup("spec", "scaleTargetRef"))
+			tkind, tname := "Deployment", ""
+			if target != nil {
+				if f := target.Field("kind"); f != nil && yaml.GetValue(f.Value) != "" {
+					tkind = yaml.GetValue(f.Value)
+				}
+				if f := target.Field("name"); f != nil {
+					tname = yaml.GetValue(f.Value)
+				}
+			}
+			if ns(s.GetNamespace()) != ns(w.Ref.Namespace) {
+				continue
+			}
+			if tkind == w.Ref.Kind && tname == w.Ref.Name {
+				diags.Errorf(workload.RefOf(s), "spec.scaleTargetRef", tkind+"/"+tname,
+					"remove the hand-written ScaledObject, or remove "+annotations.Prefix+annotations.KeyEnabled+" from the workload",
+					"hand-written ScaledObject targets %s, which also opts in to ml-autoscaling; KEDA allows one ScaledObject per workload", w.Ref)
+			} else if s.GetName() == so.Metadata.Name {
+				diags.Errorf(workload.RefOf(s), "metadata.name", s.GetName(), "a ScaledObject name not used by a scaled workload",
+					"a hand-written ScaledObject has the name the tool needs for %s", w.Ref)
+			}
+		}
+		for _, o := range objs {
+			k := key{o.GetKind(), ns(o.GetNamespace()), o.GetName()}
+			if userObjects[k] && o.GetKind() == keda.KindTriggerAuthentication {
+				diags.Errorf(w.Ref, "metadata.name", o.GetName(), "rename the existing TriggerAuthentication",
+					"a hand-written TriggerAuthentication %s already exists with the name the tool generates", o.GetName())
+			}
+			newKeys[k] = o
+		}
+		// HPA conflicts
+		var mine []*hpa.HPA
+		for _, h := range hpas {
+			if ns(h.Namespace) == ns(w.Ref.Namespace) && h.Targets(w.Ref.Kind, w.Ref.Name) {
+				mine = append(mine, h)
+			}
+		}
+		if len(mine) > 0 {
+			hpaDiags := b.resolveHPAs(mine, drop)
+			diags = append(diags, hpaDiags...)
+			if hpaDiags.HasErrors() {
+				continue
+			}
+			if spec.HPAConflict == config.HPAAdopt {
+				// the ScaledObject changed: render again
+				objs[0], _ = keda.ToRNode(so)
+				b.decorate(objs[0])
+				newKeys[key{keda.KindScaledObject, ns(w.Ref.Namespace), so.Metadata.Name}] = objs[0]
+			}
+		}
+		for _, v := range keda.Check(so, policy.KEDAMinor()) {
+			diags.Errorf(w.Ref, "ScaledObject "+v.Field, "", fmt.Sprintf("output accepted by KEDA 2.%d to 2.%d", policy.KEDAMinor(), config.NewestKEDAMinor), "%s", v.Message)
+		}
+		// spec.replicas
+		if !policy.Spec.KeepReplicas {
+			if r, _ := w.Node.Pipe(yaml.Lookup("spec", "replicas")); r != nil {
+				b.plan.Add("spec.replicas", "removed (was "+yaml.GetValue(r)+")", "so that helm upgrade and kubectl apply stop resetting the scale KEDA set (policy keepReplicas: false)")
+				if err := w.Node.PipeE(yaml.Lookup("spec"), yaml.Clear("replicas")); err == nil {
+					out.Changed[w.Node] = true
+				}
+			}
+		} else {
+			b.plan.Add("spec.replicas", "kept", "policy keepReplicas: true")
+		}
+		newObjects[w] = objs
+		out.Plans = append(out.Plans, b.plan)
+	}
+	if s := policy.Spec.Prometheus.ServerAddress; usesPrometheus(newKeys) && !config.IsNamespaceQualified(policy.PrometheusAddress()) {
+		diags.Warnf(opts.PolicyRef, "spec.prometheus.serverAddress",
+			"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
+	}
+	diags = append(diags, checkGPUBudget(policy, opts.PolicyRef, workloads, newObjects)...)
+	diags.Sort()
+	out.Diagnostics = diags
+	if diags.HasErrors() {
+		return out
+	}
+
+	// assemble: generated objects replace their earlier versions in place,
+	// or follow their workload; stale generated objects and resolved HPAs go.
+	placed := map[*yaml.RNode]bool{}
+	result := make([]*yaml.RNode, 0, len(items)+2*len(workloads))
+	for _, n := range items {
+		k := key{n.GetKind(), ns(n.GetNamespace()), n.GetName()}
+		if g, ok := generated[k]; ok && g == n {
+			if repl, ok := newKeys[k]; ok && !placed[repl] {
+				result = append(result, repl)
+				placed[repl] = true
+			}
+			continue
+		}
+		if drop[n] {
+			continue
+		}
+		if n.GetKind() == HistoryKind && n.GetApiVersion() == config.APIVersion {
+			continue
+		}
+		result = append(result, n)
+		if w, ok := byKey[k]; ok && w.Node == n {
+			for _, o := range newObjects[w] {
+				ok := key{o.GetKind(), ns(o.GetNamespace()), o.GetName()}
+				if _, earlier := generated[ok]; earlier {
+					continue
+				}
+				if !placed[o] {
+					result = append(result, o)
+					placed[o] = true
+				}
+			}
+		}
+	}
+	// objects whose earlier version existed but whose workload comes later are placed already;
+	// any new object not yet placed (its old copy was for another workload) goes last.
+	for _, w := range workloads {
+		for _, o := range newObjects[w] {
+			if !placed[o] {
+				result = append(result, o)
+				placed[o] = true
+			}
+		}
+	}
+	out.Items = result
+	return out
+}
+
+func usesPrometheus(objs map[key]*yaml.RNode) bool {
+	for k, o := range objs {
+		if k.kind != keda.KindScaledObject {
+			continue
+		}
+		ts, _ := o.Pipe(yaml.Lookup("spec", "triggers"))
+		if ts == nil {
+			continue
+		}
+		elems, _ := ts.Elements()
+		for _, t := range elems {
+			if f := t.Field("type"); f != nil && yaml.GetValue(f.Value) == "prometheus" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// expandLists replaces kind: List documents that hold resources the tool
+// acts on with their items, so each can be handled on its own.
+func expandLists(items []*yaml.RNode, out *Output) []*yaml.RNode {
+	return ExpandLists(items, out.Changed)
+}
+
+// ExpandLists replaces kind: List documents that hold resources the tool
+// acts on with their items (recording them in changed, when not nil), so
+// each can be handled on its own. Other lists are kept whole.
+func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool) []*yaml.RNode {
+	var res []*yaml.RNode
+	for _, n := range items {
+		kind := n.GetKind()
+		if kind != "List" && !(len(kind) > 4 && kind[len(kind)-4:] == "List") {
+			res = append(res, n)
+			continue
+		}
+		f := n.Field("items")
+		if f == nil || f.Value == nil {
+			res = append(res, n)
+			continue
+		}
+		elems, err := f.Value.Elements()
+		if err != nil || !anyRelevant(elems) {
+			res = append(res, n)
+			continue
+		}
+		res = append(res, elems...)
+		for _, e := range elems {
+			if changed != nil {
+				changed[e] = true
+			}
+		}
+	}
+	return res
+}
+
+func anyRelevant(items []*yaml.RNode) bool {
+	for _, n := range items {
+		av, kind := n.GetApiVersion(), n.GetKind()
+		if workload.IsScalable(av, kind) && annotations.HasAny(n.GetAnnotations()) {
+			return true
+		}
+		if hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind {
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(v int32) string { return strconv.Itoa(int(v)) }
+
+func sortedNames(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

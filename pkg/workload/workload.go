@@ -1,0 +1,209 @@
+// Package workload reads what the transform needs from a Deployment or
+// StatefulSet node: identity, annotations, containers with their resource
+// requests and limits, and the GPU resources they claim.
+package workload
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// HookAnnotation marks Helm hook resources, which the tool never touches.
+const HookAnnotation = "helm.sh/hook"
+
+// Workload is a scalable workload found in the input.
+type Workload struct {
+	Node        *yaml.RNode
+	Ref         diag.Ref
+	Annotations map[string]string
+	Labels      map[string]string
+	Containers  []Container
+	// PodResources are pod-level resources (spec.template.spec.resources), if any.
+	PodResources Resources
+}
+
+// Container is one (non-init) container of the pod template.
+type Container struct {
+	Name      string
+	Image     string
+	Resources Resources
+}
+
+// Resources holds requests and limits by resource name.
+type Resources struct {
+	Requests map[string]string
+	Limits   map[string]string
+}
+
+// IsScalable reports whether apiVersion/kind is a workload the tool scales.
+func IsScalable(apiVersion, kind string) bool {
+	return apiVersion == "apps/v1" && (kind == "Deployment" || kind == "StatefulSet")
+}
+
+// RefOf returns the diagnostic reference of any node.
+func RefOf(n *yaml.RNode) diag.Ref {
+	return diag.Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
+}
+
+// IsHook reports whether n is a Helm hook resource.
+func IsHook(n *yaml.RNode) bool {
+	_, ok := n.GetAnnotations()[HookAnnotation]
+	return ok
+}
+
+// FromNode reads a workload node.
+func FromNode(n *yaml.RNode) *Workload {
+	w := &Workload{Node: n, Ref: RefOf(n), Annotations: n.GetAnnotations(), Labels: n.GetLabels()}
+	podSpec, _ := n.Pipe(yaml.Lookup("spec", "template", "spec"))
+	if podSpec == nil {
+		return w
+	}
+	w.PodResources = readResources(podSpec.Field("resources"))
+	containers := podSpec.Field("containers")
+	if containers == nil {
+		return w
+	}
+	items, _ := containers.Value.Elements()
+	for _, c := range items {
+		w.Containers = append(w.Containers, Container{
+			Name:      scalar(c, "name"),
+			Image:     scalar(c, "image"),
+			Resources: readResources(c.Field("resources")),
+		})
+	}
+	return w
+}
+
+func scalar(n *yaml.RNode, field string) string {
+	f := n.Field(field)
+	if f == nil || f.Value == nil {
+		return ""
+	}
+	return yaml.GetValue(f.Value)
+}
+
+func readResources(f *yaml.MapNode) Resources {
+	r := Resources{Requests: map[string]string{}, Limits: map[string]string{}}
+	if f == nil || f.Value == nil {
+		return r
+	}
+	for _, part := range []struct {
+		name string
+		into map[string]string
+	}{{"requests", r.Requests}, {"limits", r.Limits}} {
+		m := f.Value.Field(part.name)
+		if m == nil || m.Value == nil || m.Value.YNode().Kind != yaml.MappingNode {
+			continue
+		}
+		content := m.Value.YNode().Content
+		for i := 0; i+1 < len(content); i += 2 {
+			part.into[content[i].Value] = content[i+1].Value
+		}
+	}
+	return r
+}
+
+// positive reports whether q parses as a quantity above zero.
+func positive(q string) bool {
+	v, err := resource.ParseQuantity(q)
+	return err == nil && v.Sign() > 0
+}
+
+// has reports whether requests or limits set name above zero (KEDA's test).
+func (r Resources) has(name string) bool {
+	return positive(r.Requests[name]) || positive(r.Limits[name])
+}
+
+// MissingResource lists the containers that set neither a request nor a
+// limit above zero for name ("cpu" or "memory"). Pod-level resources cover
+// every container. KEDA's admission webhook rejects cpu/memory triggers
+// when any container is missing.
+func (w *Workload) MissingResource(name string) []string {
+	if w.PodResources.has(name) {
+		return nil
+	}
+	var missing []string
+	for _, c := range w.Containers {
+		if !c.Resources.has(name) {
+			missing = append(missing, c.Name)
+		}
+	}
+	return missing
+}
+
+// GPUInfo describes the GPUs a pod of the workload claims.
+type GPUInfo struct {
+	// Resource is the extended resource name (nvidia.com/gpu, nvidia.com/mig-3g.20gb, amd.com/gpu).
+	Resource string
+	// PerPod is the number of GPU devices (or MIG slices) per pod.
+	PerPod int64
+	// Containers lists the containers that claim GPUs.
+	Containers []string
+}
+
+// IsGPUResource reports whether name is a GPU extended resource.
+func IsGPUResource(name string) bool {
+	return name == "nvidia.com/gpu" || name == "amd.com/gpu" || strings.HasPrefix(name, "nvidia.com/mig-")
+}
+
+// GPU returns the GPUs a pod claims (the larger of request and limit per
+// container, summed over non-init containers), or nil when it claims none.
+func (w *Workload) GPU() *GPUInfo {
+	var info *GPUInfo
+	perResource := map[string]int64{}
+	for _, c := range w.Containers {
+		names := map[string]bool{}
+		for n := range c.Resources.Requests {
+			names[n] = true
+		}
+		for n := range c.Resources.Limits {
+			names[n] = true
+		}
+		claimed := false
+		for n := range names {
+			if !IsGPUResource(n) {
+				continue
+			}
+			count := max(quantityInt(c.Resources.Requests[n]), quantityInt(c.Resources.Limits[n]))
+			if count <= 0 {
+				continue
+			}
+			perResource[n] += count
+			claimed = true
+		}
+		if claimed {
+			if info == nil {
+				info = &GPUInfo{}
+			}
+			info.Containers = append(info.Containers, c.Name)
+		}
+	}
+	if info == nil {
+		return nil
+	}
+	names := make([]string, 0, len(perResource))
+	for n := range perResource {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	info.Resource = strings.Join(names, "+")
+	for _, n := range names {
+		info.PerPod += perResource[n]
+	}
+	return info
+}
+
+func quantityInt(q string) int64 {
+	if q == "" {
+		return 0
+	}
+	v, err := resource.ParseQuantity(q)
+	if err != nil {
+		return 0
+	}
+	return v.Value()
+}
