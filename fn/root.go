@@ -39,7 +39,7 @@ func (p *processor) Process(rl *framework.ResourceList) error {
 		if l, ok := err.(diag.List); ok {
 			rl.Results = toResults(l)
 			rl.Items = nil
-			return rl.Results
+			return resultsError{rl.Results}
 		}
 		return err
 	}
@@ -52,7 +52,7 @@ func (p *processor) Process(rl *framework.ResourceList) error {
 	}
 	if out.Diagnostics.HasErrors() {
 		rl.Items = nil
-		return toResults(out.Diagnostics.Errors())
+		return resultsError{toResults(out.Diagnostics.Errors())}
 	}
 	if p.explain {
 		_ = explain.Render(p.stderr, out.Plans)
@@ -61,11 +61,17 @@ func (p *processor) Process(rl *framework.ResourceList) error {
 	return nil
 }
 
+// resultsError is the error the function returns: its results, one per
+// paragraph, ending with a newline on stderr.
+type resultsError struct{ framework.Results }
+
+func (e resultsError) Error() string { return e.Results.Error() + "\n" }
+
 // toResults maps diagnostics onto KRM function results.
 func toResults(l diag.List) framework.Results {
 	var res framework.Results
 	for _, d := range l {
-		r := &framework.Result{Message: d.Error()}
+		r := &framework.Result{Message: d.Detail()}
 		switch d.Severity {
 		case diag.Error:
 			r.Severity = framework.Error

@@ -350,7 +350,9 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 	}
 	p.Metadata = Metadata{Name: node.GetName(), Namespace: node.GetNamespace()}
 	if spec != nil {
-		checkKnownFields(spec, reflect.TypeOf(Spec{}), "spec", &out, ref)
+		if kind == "ConfigMap" {
+			checkKnownFields(spec, reflect.TypeOf(Spec{}), "data", &out, ref)
+		}
 		if out.HasErrors() {
 			return nil, out
 		}

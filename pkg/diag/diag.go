@@ -76,10 +76,18 @@ func (d Diagnostic) Error() string {
 	}
 	if d.Field != "" {
 		b.WriteString(d.Field)
-		if d.Value != "" {
-			fmt.Fprintf(&b, "=%q", d.Value)
-		}
 		b.WriteString(": ")
+	}
+	b.WriteString(d.Detail())
+	return b.String()
+}
+
+// Detail renders the value, message and what is allowed, without the
+// resource and field (for KRM results, which carry those separately).
+func (d Diagnostic) Detail() string {
+	var b strings.Builder
+	if d.Value != "" {
+		fmt.Fprintf(&b, "%q: ", d.Value)
 	}
 	b.WriteString(d.Message)
 	if d.Allowed != "" {

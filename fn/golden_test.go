@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework/frameworktestutil"
+)
+
+// goldenDir holds the golden cases: testdata/<case>/{config.yaml,input*.yaml,expected.yaml|errors.txt}.
+const goldenDir = "../testdata"
+
+// TestGolden runs the function in standalone mode on every golden case.
+// UPDATE_GOLDEN=1 rewrites expected.yaml from the actual output.
+func TestGolden(t *testing.T) {
+	if os.Getenv("UPDATE_GOLDEN") == "1" {
+		for _, c := range goldenCases(t, false) {
+			if _, err := os.Stat(filepath.Join(c.dir, "errors.txt")); err == nil {
+				continue
+			}
+			out, _, err := runFn(append([]string{c.config}, c.inputs...)...)
+			require.NoError(t, err, c.name)
+			require.NoError(t, os.WriteFile(filepath.Join(c.dir, "expected.yaml"), []byte(out), 0o644))
+		}
+	}
+	checker := frameworktestutil.CommandResultsChecker{
+		TestDataDirectory: goldenDir,
+		Command:           func() *cobra.Command { return newRoot() },
+	}
+	checker.Assert(t)
+	require.GreaterOrEqual(t, len(checker.TestCasesRun()), 20, "at least 20 golden cases")
+}
+
+// goldenCase is one case directory with expected output.
+type goldenCase struct {
+	name, dir string
+	config    string
+	inputs    []string
+}
+
+func goldenCases(t *testing.T, withOutput bool) []goldenCase {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(goldenDir, "*"))
+	require.NoError(t, err)
+	var out []goldenCase
+	for _, d := range dirs {
+		_, errOut := os.Stat(filepath.Join(d, "expected.yaml"))
+		if withOutput && errOut != nil {
+			continue
+		}
+		inputs, _ := filepath.Glob(filepath.Join(d, "input*.yaml"))
+		if len(inputs) == 0 {
+			continue
+		}
+		out = append(out, goldenCase{name: filepath.Base(d), dir: d, config: filepath.Join(d, "config.yaml"), inputs: inputs})
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+// runFn runs the standalone function and returns stdout, stderr and the error.
+func runFn(args ...string) (string, string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := newRoot()
+	cmd.SetArgs(args)
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	err := cmd.Execute()
+	return stdout.String(), stderr.String(), err
+}
+
+// TestGoldenDeterministicAndIdempotent runs every case twice (same bytes)
+// and then on its own output (no change).
+func TestGoldenDeterministicAndIdempotent(t *testing.T) {
+	for _, c := range goldenCases(t, true) {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{c.config}, c.inputs...)
+			first, _, err := runFn(args...)
+			require.NoError(t, err)
+			second, _, err := runFn(args...)
+			require.NoError(t, err)
+			require.Equal(t, first, second, "two runs differ")
+
+			again := filepath.Join(t.TempDir(), "output.yaml")
+			require.NoError(t, os.WriteFile(again, []byte(first), 0o600))
+			third, _, err := runFn(c.config, again)
+			require.NoError(t, err)
+			require.Equal(t, first, third, "output fed back in changed")
+		})
+	}
+}
+
+// TestGoldenErrorsWriteNothing checks that failing cases exit non-zero with nothing on stdout.
+func TestGoldenErrorsWriteNothing(t *testing.T) {
+	for _, c := range goldenCases(t, false) {
+		if _, err := os.Stat(filepath.Join(c.dir, "errors.txt")); err != nil {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, err := runFn(append([]string{c.config}, c.inputs...)...)
+			require.Error(t, err)
+			require.Empty(t, stdout)
+			require.NotEmpty(t, stderr)
+		})
+	}
+}
