@@ -10,6 +10,7 @@ package stream
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -143,7 +144,14 @@ func Process(in []byte, opts transform.Options) ([]byte, *transform.Output, erro
 	var out bytes.Buffer
 	out.Grow(len(in) + len(res.Items)*512)
 	cursor := 0
+	replacedBy := make(map[*yaml.RNode]*yaml.RNode, len(res.Replaced))
+	for old, r := range res.Replaced {
+		replacedBy[r] = old
+	}
 	emitNode := func(n *yaml.RNode) error {
+		if old, ok := replacedBy[n]; ok && sameContent(old, n) {
+			n = old // regenerated identically: keep the earlier bytes
+		}
 		if i, ok := owner[n]; ok && !res.Changed[n] && !docs[i].Expanded {
 			writeRaw(&out, docs[i])
 			return nil
@@ -159,6 +167,10 @@ func Process(in []byte, opts transform.Options) ([]byte, *transform.Output, erro
 		out.WriteString(s)
 		return nil
 	}
+	replacement := make(map[*yaml.RNode]bool, len(res.Replaced))
+	for _, r := range res.Replaced {
+		replacement[r] = true
+	}
 	pos := make(map[*yaml.RNode]int, len(res.Items))
 	for i, n := range res.Items {
 		pos[n] = i
@@ -171,6 +183,9 @@ func Process(in []byte, opts transform.Options) ([]byte, *transform.Output, erro
 		}
 		for _, n := range d.Nodes {
 			p, kept := pos[n]
+			if r, ok := res.Replaced[n]; ok {
+				p, kept = pos[r]
+			}
 			if !kept {
 				continue
 			}
@@ -182,7 +197,7 @@ func Process(in []byte, opts transform.Options) ([]byte, *transform.Output, erro
 		}
 		// generated objects that follow this document's resources
 		for cursor < len(res.Items) {
-			if _, original := owner[res.Items[cursor]]; original {
+			if _, original := owner[res.Items[cursor]]; original || replacement[res.Items[cursor]] {
 				break
 			}
 			if err := emitNode(res.Items[cursor]); err != nil {
@@ -197,6 +212,15 @@ func Process(in []byte, opts transform.Options) ([]byte, *transform.Output, erro
 		}
 	}
 	return out.Bytes(), res, nil
+}
+
+// sameContent reports whether two nodes hold the same data, ignoring style and comments.
+func sameContent(a, b *yaml.RNode) bool {
+	var va, vb any
+	if a.YNode().Decode(&va) != nil || b.YNode().Decode(&vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 func writeRaw(out *bytes.Buffer, d Doc) {

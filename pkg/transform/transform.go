@@ -52,6 +52,9 @@ type Output struct {
 	Plans []*explain.Plan
 	// Changed holds the input nodes that were modified in place.
 	Changed map[*yaml.RNode]bool
+	// Replaced maps a previously generated input object to the object that
+	// replaces it at its position.
+	Replaced map[*yaml.RNode]*yaml.RNode
 }
 
 type key struct{ kind, namespace, name string }
@@ -62,7 +65,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	if policy == nil {
 		policy = config.Default()
 	}
-	out := &Output{Changed: map[*yaml.RNode]bool{}}
+	out := &Output{Changed: map[*yaml.RNode]bool{}, Replaced: map[*yaml.RNode]*yaml.RNode{}}
 	diags := annotations.ValidateSettings(opts.PolicyRef, policy)
 	items = expandLists(items, out)
 
@@ -225,6 +228,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			if repl, ok := newKeys[k]; ok && !placed[repl] {
 				result = append(result, repl)
 				placed[repl] = true
+				out.Replaced[n] = repl
 			}
 			continue
 		}
