@@ -6,9 +6,6 @@
 // KEDA's own types, validators and CRD schemas.
 package keda
 
-import (
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-)
 
 // APIVersion is KEDA's API version.
 const APIVersion = "keda.sh/v1alpha1"
@@ -143,15 +140,6 @@ type SecretTargetRef struct {
 	Parameter string `yaml:"parameter"`
 	Name      string `yaml:"name"`
 	Key       string `yaml:"key"`
-}
-
-// ToRNode renders any of the types above as a kyaml node.
-func ToRNode(obj any) (*yaml.RNode, error) {
-	b, err := yaml.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	return yaml.Parse(string(b))
 }
 
 // HPAName returns the name of the HPA KEDA creates or adopts for so.

@@ -1,0 +1,74 @@
+package stream_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/ml-autoscaling/ml-autoscaling/internal/gen"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+)
+
+var sizes = []int{50, 500, 5000}
+
+// BenchmarkIdentity is the baseline: a kyaml pipeline that reads and writes
+// the stream and does nothing else.
+func BenchmarkIdentity(b *testing.B) {
+	for _, n := range sizes {
+		in := gen.Stream(gen.Options{Resources: n, OptedIn: 0.1, Seed: 1})
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				var out bytes.Buffer
+				rw := &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &out, OmitReaderAnnotations: true}
+				if err := (kio.Pipeline{Inputs: []kio.Reader{rw}, Outputs: []kio.Writer{rw}}).Execute(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPostRenderer is the post-renderer path: cheap scan, parse only
+// what matters, byte-level pass-through for the rest.
+func BenchmarkPostRenderer(b *testing.B) {
+	for _, n := range sizes {
+		in := gen.Stream(gen.Options{Resources: n, OptedIn: 0.1, Seed: 1})
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, _, err := stream.Process(in, transform.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkKRMFunction is the KRM function path: kyaml reads every
+// resource, the transform runs, kyaml writes every resource.
+func BenchmarkKRMFunction(b *testing.B) {
+	for _, n := range sizes {
+		in := gen.Stream(gen.Options{Resources: n, OptedIn: 0.1, Seed: 1})
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				var out bytes.Buffer
+				rw := &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &out, OmitReaderAnnotations: true}
+				items, err := rw.Read()
+				if err != nil {
+					b.Fatal(err)
+				}
+				res := transform.Run(items, transform.Options{})
+				if res.Diagnostics.HasErrors() {
+					b.Fatal(res.Diagnostics)
+				}
+				if err := rw.Write(res.Items); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
