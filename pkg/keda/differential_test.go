@@ -51,35 +51,42 @@ func cpuTrigger(name string) keda.ScaleTrigger {
 func variants() map[string]func(*keda.ScaledObject) {
 	i32 := keda.Int32
 	return map[string]func(*keda.ScaledObject){
-		"valid":                      func(*keda.ScaledObject) {},
-		"min equals max":             func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(5), i32(5) },
-		"min above max":              func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(6), i32(5) },
-		"min 0 max 0":                func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(0), i32(0) },
-		"min 0 max 1":                func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(0), i32(1) },
-		"no min, max 0":              func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = nil, i32(0) },
-		"no max, min 100":            func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(100), nil },
-		"no max, min 101":            func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(101), nil },
-		"idle below min":             func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = i32(2), i32(0) },
-		"idle equals min":            func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = i32(2), i32(2) },
-		"idle above min":             func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = i32(2), i32(3) },
-		"idle 0 with min 0":          func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = i32(0), i32(0) },
-		"idle 0 without min":         func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = nil, i32(0) },
-		"no triggers":                func(so *keda.ScaledObject) { so.Spec.Triggers = nil },
-		"duplicate trigger names":    func(so *keda.ScaledObject) { so.Spec.Triggers = append(so.Spec.Triggers, so.Spec.Triggers[0]) },
-		"two unnamed triggers":       func(so *keda.ScaledObject) { so.Spec.Triggers[0].Name = ""; so.Spec.Triggers = append(so.Spec.Triggers, cpuTrigger("")) },
-		"distinct trigger names":     func(so *keda.ScaledObject) { so.Spec.Triggers = append(so.Spec.Triggers, cpuTrigger("cpu")) },
-		"cached metrics on cpu":      func(so *keda.ScaledObject) { c := cpuTrigger("cpu"); c.UseCachedMetrics = true; so.Spec.Triggers = append(so.Spec.Triggers, c) },
+		"valid":                   func(*keda.ScaledObject) {},
+		"min equals max":          func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(5), i32(5) },
+		"min above max":           func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(6), i32(5) },
+		"min 0 max 0":             func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(0), i32(0) },
+		"min 0 max 1":             func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(0), i32(1) },
+		"no min, max 0":           func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = nil, i32(0) },
+		"no max, min 100":         func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(100), nil },
+		"no max, min 101":         func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount = i32(101), nil },
+		"idle below min":          func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = i32(2), i32(0) },
+		"idle equals min":         func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = i32(2), i32(2) },
+		"idle above min":          func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = i32(2), i32(3) },
+		"idle 0 with min 0":       func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = i32(0), i32(0) },
+		"idle 0 without min":      func(so *keda.ScaledObject) { so.Spec.MinReplicaCount, so.Spec.IdleReplicaCount = nil, i32(0) },
+		"no triggers":             func(so *keda.ScaledObject) { so.Spec.Triggers = nil },
+		"duplicate trigger names": func(so *keda.ScaledObject) { so.Spec.Triggers = append(so.Spec.Triggers, so.Spec.Triggers[0]) },
+		"two unnamed triggers": func(so *keda.ScaledObject) {
+			so.Spec.Triggers[0].Name = ""
+			so.Spec.Triggers = append(so.Spec.Triggers, cpuTrigger(""))
+		},
+		"distinct trigger names": func(so *keda.ScaledObject) { so.Spec.Triggers = append(so.Spec.Triggers, cpuTrigger("cpu")) },
+		"cached metrics on cpu": func(so *keda.ScaledObject) {
+			c := cpuTrigger("cpu")
+			c.UseCachedMetrics = true
+			so.Spec.Triggers = append(so.Spec.Triggers, c)
+		},
 		"cached metrics on external": func(so *keda.ScaledObject) { so.Spec.Triggers[0].UseCachedMetrics = true },
 		"cached metrics on cron": func(so *keda.ScaledObject) {
 			so.Spec.Triggers = append(so.Spec.Triggers, keda.ScaleTrigger{Type: "cron", Name: "c", UseCachedMetrics: true, Metadata: map[string]string{"timezone": "UTC", "start": "0 8 * * *", "end": "0 9 * * *", "desiredReplicas": "2"}})
 		},
-		"name 63":                   func(so *keda.ScaledObject) { so.Metadata.Name = strings.Repeat("a", 63); setHPAName(so, "short") },
-		"name 64":                   func(so *keda.ScaledObject) { so.Metadata.Name = strings.Repeat("a", 64); setHPAName(so, "short") },
-		"hpa name derived 63":       func(so *keda.ScaledObject) { so.Metadata.Name = strings.Repeat("a", 54) },
-		"hpa name derived 64":       func(so *keda.ScaledObject) { so.Metadata.Name = strings.Repeat("a", 55) },
-		"hpa name explicit 64":      func(so *keda.ScaledObject) { setHPAName(so, strings.Repeat("h", 64)) },
-		"fallback ok":               func(so *keda.ScaledObject) { so.Spec.Fallback = &keda.Fallback{FailureThreshold: 3, Replicas: 2} },
-		"fallback negative":         func(so *keda.ScaledObject) { so.Spec.Fallback = &keda.Fallback{FailureThreshold: -1, Replicas: 2} },
+		"name 63":                    func(so *keda.ScaledObject) { so.Metadata.Name = strings.Repeat("a", 63); setHPAName(so, "short") },
+		"name 64":                    func(so *keda.ScaledObject) { so.Metadata.Name = strings.Repeat("a", 64); setHPAName(so, "short") },
+		"hpa name derived 63":        func(so *keda.ScaledObject) { so.Metadata.Name = strings.Repeat("a", 54) },
+		"hpa name derived 64":        func(so *keda.ScaledObject) { so.Metadata.Name = strings.Repeat("a", 55) },
+		"hpa name explicit 64":       func(so *keda.ScaledObject) { setHPAName(so, strings.Repeat("h", 64)) },
+		"fallback ok":                func(so *keda.ScaledObject) { so.Spec.Fallback = &keda.Fallback{FailureThreshold: 3, Replicas: 2} },
+		"fallback negative":          func(so *keda.ScaledObject) { so.Spec.Fallback = &keda.Fallback{FailureThreshold: -1, Replicas: 2} },
 		"fallback negative replicas": func(so *keda.ScaledObject) { so.Spec.Fallback = &keda.Fallback{FailureThreshold: 3, Replicas: -2} },
 		"fallback cpu only": func(so *keda.ScaledObject) {
 			so.Spec.Triggers = []keda.ScaleTrigger{cpuTrigger("cpu")}

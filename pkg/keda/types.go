@@ -6,7 +6,6 @@
 // KEDA's own types, validators and CRD schemas.
 package keda
 
-
 // APIVersion is KEDA's API version.
 const APIVersion = "keda.sh/v1alpha1"
 
