@@ -47,7 +47,7 @@ demo: build $(HELM3)
 	@echo "== helm template demo charts/ml-autoscaling --post-renderer bin/ml-autoscaling-postrender --post-renderer-args=--config=examples/policy.yaml"
 	@$(HELM3) template demo charts/ml-autoscaling --namespace ml \
 		--post-renderer $(BIN)/ml-autoscaling-postrender \
-		--post-renderer-args=--config=examples/policy.yaml > $(BIN)/demo-output.yaml
+		--post-renderer-args=--config=examples/policy.yaml --post-renderer-args=--namespace=ml > $(BIN)/demo-output.yaml
 	@echo
 	@echo "== generated KEDA objects (full output: bin/demo-output.yaml)"
 	@awk 'BEGIN{RS="\n---\n"} /\nkind: (ScaledObject|TriggerAuthentication)\n/ {print "---"; print}' $(BIN)/demo-output.yaml
@@ -55,8 +55,8 @@ demo: build $(HELM3)
 	@echo "== HorizontalPodAutoscalers left in the output (the chart's own orchestrator-hpa is gone):"
 	@grep -c '^kind: HorizontalPodAutoscaler' $(BIN)/demo-output.yaml || true
 	@echo
-	@echo "== explanation, per workload: helm template demo charts/ml-autoscaling | bin/ml-autoscaling plan examples/policy.yaml -"
-	@$(HELM3) template demo charts/ml-autoscaling --namespace ml | $(BIN)/ml-autoscaling plan examples/policy.yaml -
+	@echo "== explanation, per workload: helm template demo charts/ml-autoscaling | bin/ml-autoscaling plan --namespace=ml examples/policy.yaml -"
+	@$(HELM3) template demo charts/ml-autoscaling --namespace ml | $(BIN)/ml-autoscaling plan --namespace=ml examples/policy.yaml -
 
 test: build tools
 	$(GO) vet ./...

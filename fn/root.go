@@ -28,8 +28,9 @@ const rootExample = `  # standalone: policy first, then manifests (files or - fo
 
 // processor is the KRM function.
 type processor struct {
-	explain bool
-	stderr  io.Writer
+	explain   bool
+	namespace string
+	stderr    io.Writer
 }
 
 // Process implements framework.ResourceListProcessor.
@@ -43,7 +44,7 @@ func (p *processor) Process(rl *framework.ResourceList) error {
 		}
 		return err
 	}
-	out := transform.Run(rl.Items, transform.Options{Policy: policy, PolicyRef: ref})
+	out := transform.Run(rl.Items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: p.namespace})
 	rl.Results = toResults(out.Diagnostics)
 	for _, d := range out.Diagnostics {
 		if d.Severity == diag.Warning {
@@ -108,6 +109,7 @@ TriggerAuthentications it needs), removes or adopts HPAs that would fight it, an
 drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
 	cmd.Example = rootExample
 	cmd.Flags().BoolVar(&p.explain, "explain", false, "print each workload's decisions to stderr")
+	cmd.Flags().StringVar(&p.namespace, "namespace", "", "namespace of resources that omit one (for HPA matching and GPU queries)")
 	cmd.AddCommand(newVersionCmd(), newPlanCmd())
 	return cmd
 }
@@ -125,7 +127,8 @@ func newVersionCmd() *cobra.Command {
 }
 
 func newPlanCmd() *cobra.Command {
-	return &cobra.Command{
+	var namespace string
+	cmd := &cobra.Command{
 		Use:   "plan policy.yaml manifests.yaml|- ...",
 		Short: "Explain, per workload, what would be generated and why (nothing is written)",
 		Long: `plan runs the same transform as the function and prints, per opted-in workload,
@@ -159,7 +162,7 @@ on errors, like the function. Use "" as the policy for built-in defaults.`,
 				}
 				items = append(items, nodes...)
 			}
-			out := transform.Run(items, transform.Options{Policy: policy, PolicyRef: ref})
+			out := transform.Run(items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: namespace})
 			if err := explain.Render(cmd.OutOrStdout(), out.Plans); err != nil {
 				return err
 			}
@@ -174,6 +177,8 @@ on errors, like the function. Use "" as the policy for built-in defaults.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&namespace, "namespace", "", "namespace of resources that omit one (Helm's release namespace)")
+	return cmd
 }
 
 func printErr(cmd *cobra.Command, err error) error {

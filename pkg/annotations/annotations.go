@@ -382,7 +382,7 @@ func (p *parser) fail(key, allowed, format string, args ...any) {
 	if v.source != "" && v.source != SourceAnnotation && v.source != SourceBuiltin {
 		msg += " (from " + v.source + ")"
 	}
-	p.out.Errorf(p.ref, p.field(key), v.v, allowed, "%s", msg)
+	p.out.Errorf(p.ref, p.field(key), config.RedactURL(v.v), allowed, "%s", msg)
 }
 
 func (p *parser) int32(key string, lo, hi int) int32 {

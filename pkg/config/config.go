@@ -110,6 +110,8 @@ type GPU struct {
 	ScaleUpPods int `yaml:"scaleUpPods,omitempty"`
 	// ScaleUpPeriod is the period of the scale-up limit.
 	ScaleUpPeriod Duration `yaml:"scaleUpPeriod,omitempty"`
+	// ScaleDownStabilization overrides the scale-down stabilisation window (default twice ColdStart).
+	ScaleDownStabilization Duration `yaml:"scaleDownStabilization,omitempty"`
 }
 
 // Predictive holds the predictive schedule settings.

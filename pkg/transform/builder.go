@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -24,6 +23,8 @@ type builder struct {
 	plan   *explain.Plan
 	so     *keda.ScaledObject
 	set    *triggers.Set
+	// releaseNamespace is the namespace of resources that omit one.
+	releaseNamespace string
 }
 
 func (b *builder) why(k string) string {
@@ -39,7 +40,7 @@ func (b *builder) why(k string) string {
 
 // build makes the ScaledObject and TriggerAuthentications (ScaledObject first).
 func (b *builder) build() ([]*yaml.RNode, diag.List) {
-	set, d := triggers.Build(triggers.Input{Workload: b.w, Spec: b.spec, Policy: b.policy})
+	set, d := triggers.Build(triggers.Input{Workload: b.w, Spec: b.spec, Policy: b.policy, ReleaseNamespace: b.releaseNamespace})
 	if d.HasErrors() {
 		return nil, d
 	}
@@ -79,9 +80,15 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 	} else {
 		b.plan.Add("cooldownPeriod", "300s", "KEDA's default")
 	}
-	applyGPU(b)
+	d = append(d, b.applyGPU()...)
+	if d.HasErrors() {
+		return nil, d
+	}
 	for i, t := range so.Spec.Triggers {
 		b.plan.Triggers = append(b.plan.Triggers, explain.Trigger{Name: t.Name, Type: t.Type, Detail: set.Notes[i]})
+	}
+	for _, n := range set.NoteOnly {
+		b.plan.Triggers = append(b.plan.Triggers, explain.Trigger{Name: "gpu-utilization", Type: "not added", Detail: n})
 	}
 	objs := make([]*yaml.RNode, 0, 1+len(set.Auths))
 	n, err := keda.ToRNode(so)
@@ -165,12 +172,4 @@ func (b *builder) resolveHPAs(mine []*hpa.HPA, drop map[*yaml.RNode]bool) diag.L
 		}
 	}
 	return d
-}
-
-// applyGPU adds GPU-aware behaviour; see gpu.go.
-func applyGPU(b *builder) {}
-
-func checkGPUBudget(policy *config.Policy, ref diag.Ref, ws []*workload.Workload, objs map[*workload.Workload][]*yaml.RNode) diag.List {
-	_ = fmt.Sprint
-	return nil
 }

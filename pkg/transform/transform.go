@@ -127,11 +127,12 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	}
 
 	newObjects := map[*workload.Workload][]*yaml.RNode{}
+	var gpuUse []gpuUsage
 	newKeys := map[key]*yaml.RNode{}
 	drop := map[*yaml.RNode]bool{}
 	for _, w := range workloads {
 		spec := specs[w]
-		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}}
+		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}, releaseNamespace: opts.ReleaseNamespace}
 		objs, d := b.build()
 		diags = append(diags, d...)
 		if d.HasErrors() {
@@ -206,12 +207,15 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 		newObjects[w] = objs
 		out.Plans = append(out.Plans, b.plan)
+		if b.set.GPU != nil {
+			gpuUse = append(gpuUse, gpuUsage{ref: w.Ref, gpus: int64(*so.Spec.MaxReplicaCount) * b.set.GPU.Info.PerPod})
+		}
 	}
 	if s := policy.Spec.Prometheus.ServerAddress; usesPrometheus(newKeys) && !config.IsNamespaceQualified(policy.PrometheusAddress()) {
 		diags.Warnf(opts.PolicyRef, "spec.prometheus.serverAddress",
 			"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
 	}
-	diags = append(diags, checkGPUBudget(policy, opts.PolicyRef, workloads, newObjects)...)
+	diags = append(diags, checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse)...)
 	diags.Sort()
 	out.Diagnostics = diags
 	if diags.HasErrors() {

@@ -21,6 +21,8 @@ type Set struct {
 	Auths    []keda.TriggerAuthentication
 	// Notes explain each trigger (one per trigger, same order).
 	Notes []string
+	// NoteOnly holds explanations of triggers that were considered but not added.
+	NoteOnly []string
 	// GPU is set when the workload was detected as a GPU workload with GPU triggers.
 	GPU *GPUDecision
 }
@@ -30,6 +32,8 @@ type Input struct {
 	Workload *workload.Workload
 	Spec     *annotations.Spec
 	Policy   *config.Policy
+	// ReleaseNamespace is the namespace of resources that omit one ("" when unknown).
+	ReleaseNamespace string
 }
 
 // Build runs every builder and checks the result: at least one trigger,

@@ -1,0 +1,114 @@
+package annotations
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/stretchr/testify/require"
+)
+
+var ref = diag.Ref{Kind: "Deployment", Namespace: "ml", Name: "w"}
+
+func ann(kv ...string) map[string]string {
+	m := map[string]string{Prefix + KeyEnabled: "true"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[Prefix+kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+func policyWith(t *testing.T, spec config.Spec) *config.Policy {
+	t.Helper()
+	p := config.Default()
+	p.Spec.Defaults, p.Spec.Profiles = spec.Defaults, spec.Profiles
+	p.Spec.RabbitMQ = spec.RabbitMQ
+	return p
+}
+
+func s(v string) *string { return &v }
+
+func TestPrecedence(t *testing.T) {
+	p := policyWith(t, config.Spec{
+		Defaults: config.Settings{MinReplicas: s("2"), MaxReplicas: s("8"), CooldownPeriod: s("1m")},
+		Profiles: map[string]config.Settings{"worker": {MaxReplicas: s("30"), PollingInterval: s("10")}},
+	})
+	spec, d := Parse(ref, ann(KeyProfile, "worker", KeyMaxReplicas, "40", KeyCPUUtilization, "50"), p)
+	require.Empty(t, d)
+	require.Equal(t, int32(2), spec.MinReplicas, "policy defaults")
+	require.Equal(t, int32(40), spec.MaxReplicas, "annotation beats profile")
+	require.Equal(t, int32(10), *spec.PollingInterval, "profile beats defaults")
+	require.Equal(t, int32(60), *spec.CooldownPeriod)
+	require.Equal(t, SourceAnnotation, spec.Sources[KeyMaxReplicas])
+	require.Equal(t, "profile worker", spec.Sources[KeyPollingInterval])
+	require.Equal(t, SourceDefaults, spec.Sources[KeyMinReplicas])
+	require.Equal(t, SourceBuiltin, spec.Sources[KeyRabbitMQMessagesPerReplica])
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		ann  map[string]string
+		want []string
+	}{
+		{"unknown key suggests nearest", ann(KeyCPUUtilization, "50", "max-replica", "3"), []string{"ml-autoscaling.io/max-replica", "did you mean ml-autoscaling.io/max-replicas?"}},
+		{"unknown key far from all", ann(KeyCPUUtilization, "50", "zzzzzzzzzzzzzz", "3"), []string{"unknown annotation", "allowed"}},
+		{"not a number", ann(KeyCPUUtilization, "lots"), []string{`"lots"`, "not a whole number", "1 to 1000"}},
+		{"negative min", ann(KeyCPUUtilization, "50", KeyMinReplicas, "-1"), []string{"out of range"}},
+		{"max zero", ann(KeyCPUUtilization, "50", KeyMaxReplicas, "0"), []string{"max-replicas", "from 1 to 10000"}},
+		{"min above max", ann(KeyCPUUtilization, "50", KeyMinReplicas, "5", KeyMaxReplicas, "4"), []string{"greater than max-replicas"}},
+		{"idle equals min", ann(KeyCPUUtilization, "50", KeyIdleReplicas, "1"), []string{"idle-replicas must be below min-replicas"}},
+		{"fractional seconds", ann(KeyCPUUtilization, "50", KeyPollingInterval, "1500ms"), []string{"not a whole number of seconds"}},
+		{"zero polling", ann(KeyCPUUtilization, "50", KeyPollingInterval, "0"), []string{"out of range"}},
+		{"bad threshold", ann(KeyPrometheusQuery, "sum(up)", KeyPrometheusThreshold, "NaN"), []string{"not a number"}},
+		{"zero threshold", ann(KeyPrometheusQuery, "sum(up)", KeyPrometheusThreshold, "0"), []string{"positive number"}},
+		{"threshold without query", ann(KeyCPUUtilization, "50", KeyPrometheusThreshold, "3"), []string{"threshold without a query"}},
+		{"rabbitmq without secret", ann(KeyRabbitMQQueue, "q"), []string{"needs a Secret"}},
+		{"bad secret name", ann(KeyRabbitMQQueue, "q", KeyRabbitMQSecret, "Bad_Name"), []string{"not a valid Secret name"}},
+		{"plaintext credential", ann(KeyRabbitMQQueue, "q", KeyRabbitMQSecret, "amqp://u:p@host/"), []string{"plaintext credential", "REDACTED"}},
+		{"bad enabled", map[string]string{Prefix + KeyEnabled: "yes", Prefix + KeyCPUUtilization: "5"}, []string{`"true" or "false"`}},
+		{"unknown profile suggests", ann(KeyCPUUtilization, "50", KeyProfile, "celery-workr"), []string{"did you mean celery-worker?"}},
+		{"bad gpu value", ann(KeyCPUUtilization, "50", KeyGPU, "on"), []string{"auto, off"}},
+		{"gpu utilization above 100", ann(KeyCPUUtilization, "50", KeyGPUUtilization, "120"), []string{"from 1 to 100"}},
+	}
+	p := policyWith(t, config.Spec{Profiles: map[string]config.Settings{"celery-worker": {}}})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			spec, d := Parse(ref, c.ann, p)
+			require.True(t, d.HasErrors(), "expected an error")
+			require.Nil(t, spec)
+			msg := d.Error()
+			require.Contains(t, msg, "Deployment/ml/w")
+			for _, w := range c.want {
+				require.Contains(t, msg, w)
+			}
+			require.NotContains(t, msg, ":p@", "credentials never repeated")
+		})
+	}
+}
+
+func TestDurationsAndNumbersAreNormalised(t *testing.T) {
+	spec, d := Parse(ref, ann(KeyPrometheusQuery, "sum(up)", KeyPrometheusThreshold, "010.50", KeyPollingInterval, "1m", KeyCooldownPeriod, "90"), config.Default())
+	require.Empty(t, d)
+	require.Equal(t, "10.5", spec.Prometheus.Threshold)
+	require.Equal(t, int32(60), *spec.PollingInterval)
+	require.Equal(t, int32(90), *spec.CooldownPeriod)
+}
+
+func TestValidateSettingsChecksPolicyValues(t *testing.T) {
+	p := policyWith(t, config.Spec{
+		Defaults: config.Settings{MaxReplicas: s("lots")},
+		Profiles: map[string]config.Settings{"w": {HPAConflict: s("replace")}},
+	})
+	d := ValidateSettings(diag.Ref{Kind: "MLAutoscalingPolicy", Name: "p"}, p)
+	msg := d.Error()
+	require.Contains(t, msg, "MLAutoscalingPolicy/p: spec.defaults.maxReplicas")
+	require.Contains(t, msg, "spec.profiles.w.hpaConflict")
+	require.Equal(t, 2, strings.Count(msg, "error:"))
+}
+
+func TestCheckKeysOnDisabledWorkload(t *testing.T) {
+	d := CheckKeys(ref, map[string]string{Prefix + "enabeld": "true"})
+	require.Contains(t, d.Error(), "did you mean ml-autoscaling.io/enabled?")
+}
