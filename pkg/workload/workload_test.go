@@ -1,0 +1,48 @@
+package workload
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+func parse(t *testing.T, containers string) *Workload {
+	t.Helper()
+	n, err := yaml.Parse("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      initContainers: [{name: init, image: x, resources: {limits: {nvidia.com/gpu: 8}}}]\n      containers:\n" + containers)
+	require.NoError(t, err)
+	return FromNode(n)
+}
+
+func TestGPUDetection(t *testing.T) {
+	cases := []struct {
+		containers string
+		resource   string
+		perPod     int64
+	}{
+		{"      - {name: a, image: x, resources: {limits: {nvidia.com/gpu: 1}}}\n", "nvidia.com/gpu", 1},
+		{"      - {name: a, image: x, resources: {requests: {nvidia.com/gpu: 2}, limits: {nvidia.com/gpu: 2}}}\n", "nvidia.com/gpu", 2},
+		{"      - {name: a, image: x, resources: {limits: {nvidia.com/mig-3g.20gb: 1}}}\n", "nvidia.com/mig-3g.20gb", 1},
+		{"      - {name: a, image: x, resources: {limits: {amd.com/gpu: 4}}}\n", "amd.com/gpu", 4},
+		{"      - {name: a, image: x, resources: {limits: {nvidia.com/gpu: 1}}}\n      - {name: b, image: y, resources: {requests: {cpu: 1}}}\n", "nvidia.com/gpu", 1},
+		{"      - {name: a, image: x, resources: {limits: {nvidia.com/gpu: 1}}}\n      - {name: b, image: y, resources: {limits: {nvidia.com/gpu: 1}}}\n", "nvidia.com/gpu", 2},
+		{"      - {name: a, image: x, resources: {requests: {cpu: 1}}}\n", "", 0},
+		{"      - {name: a, image: x, resources: {limits: {nvidia.com/gpu: 0}}}\n", "", 0},
+	}
+	for _, c := range cases {
+		g := parse(t, c.containers).GPU()
+		if c.perPod == 0 {
+			require.Nil(t, g, c.containers)
+			continue
+		}
+		require.NotNil(t, g, c.containers)
+		require.Equal(t, c.resource, g.Resource)
+		require.Equal(t, c.perPod, g.PerPod)
+	}
+}
+
+func TestMissingResource(t *testing.T) {
+	w := parse(t, "      - {name: a, image: x, resources: {requests: {cpu: 100m}}}\n      - {name: b, image: y, resources: {limits: {cpu: 200m, memory: 1Gi}}}\n      - {name: c, image: z, resources: {requests: {cpu: \"0\"}}}\n")
+	require.Equal(t, []string{"c"}, w.MissingResource("cpu"))
+	require.Equal(t, []string{"a", "c"}, w.MissingResource("memory"))
+}
