@@ -28,6 +28,7 @@ $(BIN)/ml-autoscaling: $(SOURCES)
 
 $(BIN)/ml-autoscaling-postrender: $(SOURCES)
 	$(GOBUILD) -o $@ ./postrender
+	@mkdir -p postrender/bin && cp $@ postrender/bin/ml-autoscaling-postrender  # for `helm plugin install ./postrender` (Helm 4)
 
 # Pinned CLIs built from the Go module proxy; reused when present.
 tools: $(HELM3) $(HELM4) $(KUSTOMIZE)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/internal/cli"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -46,6 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	namespace := fs.String("namespace", os.Getenv("HELM_NAMESPACE"), "the release namespace, for resources that omit one; env HELM_NAMESPACE")
 	doExplain := fs.Bool("explain", false, "print each workload's decisions to stderr")
 	version := fs.Bool("version", false, "print the version and exit")
+	logFile := fs.String("log-file", os.Getenv(LogFileEnv), "also write errors to this file (Helm 4 hides a plugin's stderr); env "+LogFileEnv)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -64,13 +66,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ml-autoscaling-postrender: unexpected argument %q; manifests are read from stdin\n", fs.Arg(0))
 		return 1
 	}
+	r := &reporter{stdout: stdout, stderr: stderr, logFile: *logFile, plugin: os.Getenv("HELM_PLUGIN_NAME") != ""}
+	fail := r.fail
 	policy, ref, err := cli.LoadPolicy(*configPath)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(err)
 	}
 	in, err := io.ReadAll(stdin)
 	if err != nil {
-		return fail(stderr, fmt.Errorf("reading stdin: %w", err))
+		return fail(fmt.Errorf("reading stdin: %w", err))
 	}
 	out, res, err := stream.Process(in, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: *namespace})
 	if res != nil {
@@ -81,7 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		return fail(stderr, err)
+		return fail(err)
 	}
 	if *doExplain {
 		_ = explain.Render(stderr, res.Plans)
@@ -93,19 +97,70 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func fail(stderr io.Writer, err error) int {
-	var se *stream.Error
-	if errors.As(err, &se) {
-		for _, d := range se.Diagnostics.Errors() {
-			fmt.Fprintf(stderr, "ml-autoscaling: error: %s\n", d.Error())
-		}
-	} else if l, ok := err.(interface{ Errors() []error }); ok {
-		for _, e := range l.Errors() {
-			fmt.Fprintf(stderr, "ml-autoscaling: error: %v\n", e)
-		}
-	} else {
-		fmt.Fprintf(stderr, "ml-autoscaling: error: %v\n", err)
+// LogFileEnv names the environment variable for --log-file.
+const LogFileEnv = "ML_AUTOSCALING_LOG_FILE"
+
+// reporter delivers a failure to the person running Helm.
+type reporter struct {
+	stdout, stderr io.Writer
+	logFile        string
+	// plugin is true under Helm 4's plugin runtime (HELM_PLUGIN_NAME is set),
+	// which discards the plugin's stderr and its exit status's reason.
+	plugin bool
+}
+
+// fail reports err and returns the exit code. Normally: messages on stderr,
+// nothing on stdout, exit 1. As a Helm 4 plugin, stderr never reaches the
+// user, so the messages go to stdout as a single YAML string document and
+// the exit code is 0: Helm then refuses the output ("expected MappingNode
+// but got ScalarNode") and prints the string — a manifest stream that can
+// never be applied, which carries the reason to the terminal.
+func (r *reporter) fail(err error) int {
+	lines := messages(err)
+	lines = append(lines, "no manifests were written")
+	for _, l := range lines {
+		fmt.Fprintf(r.stderr, "ml-autoscaling: %s\n", l)
 	}
-	fmt.Fprintln(stderr, "ml-autoscaling: no manifests were written")
-	return 1
+	if r.logFile != "" {
+		text := strings.Join(lines, "\n") + "\n"
+		if werr := os.WriteFile(r.logFile, []byte(text), 0o600); werr != nil {
+			fmt.Fprintf(r.stderr, "ml-autoscaling: cannot write log file: %v\n", werr)
+		}
+	}
+	if !r.plugin {
+		return 1
+	}
+	var b strings.Builder
+	b.WriteString("|\n  ml-autoscaling post-renderer failed; nothing was rendered.\n")
+	for _, l := range lines {
+		b.WriteString("  " + strings.ReplaceAll(l, "\n", "\n  ") + "\n")
+	}
+	if r.logFile != "" {
+		b.WriteString("  (also written to " + r.logFile + ")\n")
+	}
+	if _, werr := io.WriteString(r.stdout, b.String()); werr != nil {
+		return 1
+	}
+	return 0
+}
+
+// messages turns an error into one line per problem.
+func messages(err error) []string {
+	var se *stream.Error
+	var out []string
+	switch {
+	case errors.As(err, &se):
+		for _, d := range se.Diagnostics.Errors() {
+			out = append(out, "error: "+d.Error())
+		}
+	default:
+		if l, ok := err.(diag.List); ok {
+			for _, d := range l.Errors() {
+				out = append(out, "error: "+d.Error())
+			}
+		} else {
+			out = append(out, "error: "+err.Error())
+		}
+	}
+	return out
 }
