@@ -63,8 +63,9 @@ test: build tools
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
+# Every example against the real CLIs (part of make test).
 e2e: build tools
-	$(GO) test -count=1 -run 'Helm|Krusty|Kustomize' ./fn/ ./postrender/
+	$(GO) test -count=1 ./examples/ -run . -v 2>&1 | grep -E '^(=== RUN|--- |ok|FAIL|PASS)'
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./pkg/stream/ | tee $(BIN)/bench.txt

@@ -115,13 +115,6 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 	return objs, d
 }
 
-// Path annotations of KRM function hosts (kpt, kustomize): generated objects
-// are written to the file of their workload.
-const (
-	pathAnnotation       = "internal.config.kubernetes.io/path"
-	legacyPathAnnotation = "config.kubernetes.io/path"
-)
-
 // decorate copies the workload's labels and Helm 4's file annotation onto a
 // generated object and marks it as generated.
 func (b *builder) decorate(n *yaml.RNode) {
@@ -130,10 +123,8 @@ func (b *builder) decorate(n *yaml.RNode) {
 	}
 	ann := n.GetAnnotations()
 	ann[GeneratedForAnnotation] = b.w.Ref.Kind + "/" + b.w.Ref.Name
-	for _, k := range []string{HelmFilenameAnnotation, pathAnnotation, legacyPathAnnotation} {
-		if f, ok := b.w.Annotations[k]; ok {
-			ann[k] = f
-		}
+	if f, ok := b.w.Annotations[HelmFilenameAnnotation]; ok {
+		ann[HelmFilenameAnnotation] = f
 	}
 	_ = n.SetAnnotations(ann)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
@@ -230,6 +231,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		k := key{n.GetKind(), ns(n.GetNamespace()), n.GetName()}
 		if g, ok := generated[k]; ok && g == n {
 			if repl, ok := newKeys[k]; ok && !placed[repl] {
+				keepHostAnnotations(n, repl)
 				result = append(result, repl)
 				placed[repl] = true
 				out.Replaced[n] = repl
@@ -268,6 +270,24 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	}
 	out.Items = result
 	return out
+}
+
+// keepHostAnnotations carries the file placement a KRM host (kpt, kustomize)
+// gave an earlier generated object over to the object that replaces it, so
+// that a regenerated object stays in the file it was written to.
+func keepHostAnnotations(from, to *yaml.RNode) {
+	src := from.GetAnnotations()
+	dst := to.GetAnnotations()
+	changed := false
+	for k, v := range src {
+		if strings.HasPrefix(k, "config.kubernetes.io/") || strings.HasPrefix(k, "internal.config.kubernetes.io/") {
+			dst[k] = v
+			changed = true
+		}
+	}
+	if changed {
+		_ = to.SetAnnotations(dst)
+	}
 }
 
 func usesPrometheus(objs map[key]*yaml.RNode) bool {
