@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -29,10 +31,51 @@ func TestGolden(t *testing.T) {
 	}
 	checker := frameworktestutil.CommandResultsChecker{
 		TestDataDirectory: goldenDir,
-		Command:           func() *cobra.Command { return newRoot() },
+		Command:           errorsOnly,
 	}
 	checker.Assert(t)
 	require.GreaterOrEqual(t, len(checker.TestCasesRun()), 20, "at least 20 golden cases")
+}
+
+// errorsOnly wraps the function for the framework's checker, which reads
+// any stderr as an error: warnings are left out here and checked against
+// warnings.txt by TestGoldenWarnings.
+func errorsOnly() *cobra.Command {
+	return &cobra.Command{
+		Use: "wrapper", DisableFlagParsing: true, SilenceErrors: true, SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root := newRoot()
+			root.SetArgs(args)
+			root.SetOut(cmd.OutOrStdout())
+			var stderr bytes.Buffer
+			root.SetErr(&stderr)
+			err := root.Execute()
+			if err != nil {
+				_, _ = cmd.ErrOrStderr().Write(stderr.Bytes())
+			}
+			return err
+		},
+	}
+}
+
+// TestGoldenWarnings checks every successful case's stderr: each line of
+// warnings.txt is a regular expression it must match; without the file,
+// stderr must be empty.
+func TestGoldenWarnings(t *testing.T) {
+	for _, c := range goldenCases(t, true) {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, err := runFn(append([]string{c.config}, c.inputs...)...)
+			require.NoError(t, err)
+			want, err := os.ReadFile(filepath.Join(c.dir, "warnings.txt"))
+			if err != nil {
+				require.Empty(t, stderr, "unexpected warnings (add warnings.txt)")
+				return
+			}
+			for _, re := range strings.Split(strings.TrimSpace(string(want)), "\n") {
+				require.Regexp(t, regexp.MustCompile(re), stderr)
+			}
+		})
+	}
 }
 
 // goldenCase is one case directory with expected output.

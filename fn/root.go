@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +32,9 @@ type processor struct {
 	explain   bool
 	namespace string
 	stderr    io.Writer
+	// standalone drops ScalingHistory inputs from the output; in ResourceList
+	// mode they are local-config files of the package and pass through.
+	standalone bool
 }
 
 // Process implements framework.ResourceListProcessor.
@@ -44,7 +48,7 @@ func (p *processor) Process(rl *framework.ResourceList) error {
 		}
 		return err
 	}
-	out := transform.Run(rl.Items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: p.namespace})
+	out := transform.Run(rl.Items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: p.namespace, KeepHistories: !p.standalone})
 	rl.Results = toResults(out.Diagnostics)
 	for _, d := range out.Diagnostics {
 		if d.Severity == diag.Warning {
@@ -108,9 +112,17 @@ annotated ml-autoscaling.io/enabled: "true", adds a KEDA ScaledObject (and the
 TriggerAuthentications it needs), removes or adopts HPAs that would fight it, and
 drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
 	cmd.Example = rootExample
+	rlMode := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			p.stderr = cmd.ErrOrStderr()
+			return rlMode(cmd, args)
+		}
+		return standalone(cmd, p, args)
+	}
 	cmd.Flags().BoolVar(&p.explain, "explain", false, "print each workload's decisions to stderr")
 	cmd.Flags().StringVar(&p.namespace, "namespace", "", "namespace of resources that omit one (for HPA matching and GPU queries)")
-	cmd.AddCommand(newVersionCmd(), newPlanCmd())
+	cmd.AddCommand(newVersionCmd(), newPlanCmd(), newRecordCmd())
 	return cmd
 }
 
@@ -143,24 +155,9 @@ on errors, like the function. Use "" as the policy for built-in defaults.`,
 			if err != nil {
 				return printErr(cmd, err)
 			}
-			var items []*yaml.RNode
-			for _, path := range args[1:] {
-				var r io.Reader
-				if path == "-" {
-					r = cmd.InOrStdin()
-				} else {
-					f, err := os.Open(path)
-					if err != nil {
-						return printErr(cmd, err)
-					}
-					defer f.Close()
-					r = f
-				}
-				nodes, err := (&kio.ByteReader{Reader: r, OmitReaderAnnotations: true}).Read()
-				if err != nil {
-					return printErr(cmd, fmt.Errorf("%s: %w", path, err))
-				}
-				items = append(items, nodes...)
+			items, err := readInputs(cmd.InOrStdin(), args[1:])
+			if err != nil {
+				return printErr(cmd, err)
 			}
 			out := transform.Run(items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: namespace})
 			if err := explain.Render(cmd.OutOrStdout(), out.Plans); err != nil {
@@ -179,6 +176,65 @@ on errors, like the function. Use "" as the policy for built-in defaults.`,
 	}
 	cmd.Flags().StringVar(&namespace, "namespace", "", "namespace of resources that omit one (Helm's release namespace)")
 	return cmd
+}
+
+// readInputs reads every file (or - for stdin) on its own, so that a file
+// that does not end with a document separator never runs into the next one.
+func readInputs(stdin io.Reader, paths []string) ([]*yaml.RNode, error) {
+	var items []*yaml.RNode
+	for _, path := range paths {
+		var r io.Reader = stdin
+		if path != "-" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			r = bytes.NewReader(b)
+		}
+		nodes, err := (&kio.ByteReader{Reader: r, OmitReaderAnnotations: true}).Read()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		items = append(items, nodes...)
+	}
+	return items, nil
+}
+
+// standalone runs the function on files: the policy first, then manifests.
+// It writes the resulting manifests to stdout, or on error nothing.
+func standalone(cmd *cobra.Command, p *processor, args []string) error {
+	cmd.SilenceErrors = true
+	p.stderr = cmd.ErrOrStderr()
+	p.standalone = true
+	fail := func(err error) error {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%v", err)
+		if _, ok := err.(resultsError); !ok {
+			fmt.Fprintln(cmd.ErrOrStderr())
+		}
+		return err
+	}
+	raw, err := os.ReadFile(args[0])
+	if err != nil {
+		return fail(fmt.Errorf("cannot read the policy: %w", err))
+	}
+	cfg, err := yaml.Parse(string(raw))
+	if err != nil {
+		return fail(fmt.Errorf("policy %s is not valid YAML: %w", args[0], err))
+	}
+	items, err := readInputs(cmd.InOrStdin(), args[1:])
+	if err != nil {
+		return fail(err)
+	}
+	rl := &framework.ResourceList{Items: items, FunctionConfig: cfg}
+	if err := p.Process(rl); err != nil {
+		return fail(err)
+	}
+	var out bytes.Buffer
+	if err := (kio.ByteWriter{Writer: &out}).Write(rl.Items); err != nil {
+		return fail(err)
+	}
+	_, err = cmd.OutOrStdout().Write(out.Bytes())
+	return err
 }
 
 func printErr(cmd *cobra.Command, err error) error {

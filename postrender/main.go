@@ -23,7 +23,7 @@ import (
 	_ "time/tzdata" // cron time zones in static images
 )
 
-const usage = `Usage: ml-autoscaling-postrender [--config=policy.yaml] [--namespace=NS] [--explain]
+const usage = `Usage: ml-autoscaling-postrender [--config=policy.yaml] [--namespace=NS] [--history=DIR] [--explain] [--log-file=FILE]
 
 A Helm post-renderer: manifests on stdin, manifests on stdout.
 
@@ -47,6 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	namespace := fs.String("namespace", os.Getenv("HELM_NAMESPACE"), "the release namespace, for resources that omit one; env HELM_NAMESPACE")
 	doExplain := fs.Bool("explain", false, "print each workload's decisions to stderr")
 	version := fs.Bool("version", false, "print the version and exit")
+	historyDir := fs.String("history", os.Getenv(HistoryEnv), "directory of ScalingHistory files written by `ml-autoscaling record`; env "+HistoryEnv)
 	logFile := fs.String("log-file", os.Getenv(LogFileEnv), "also write errors to this file (Helm 4 hides a plugin's stderr); env "+LogFileEnv)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -76,7 +77,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("reading stdin: %w", err))
 	}
-	out, res, err := stream.Process(in, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: *namespace})
+	histories, err := cli.LoadHistories(*historyDir)
+	if err != nil {
+		return fail(err)
+	}
+	out, res, err := stream.Process(in, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: *namespace}, histories...)
 	if res != nil {
 		for _, d := range res.Diagnostics {
 			if d.Severity != diag.Error {
@@ -96,6 +101,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// HistoryEnv names the environment variable for --history.
+const HistoryEnv = "ML_AUTOSCALING_HISTORY"
 
 // LogFileEnv names the environment variable for --log-file.
 const LogFileEnv = "ML_AUTOSCALING_LOG_FILE"

@@ -231,3 +231,20 @@ func TestExplainGoesToStderr(t *testing.T) {
 	require.Contains(t, stderr, "TRIGGERS")
 	require.NotContains(t, out, "TRIGGERS")
 }
+
+func TestHistoryDirectory(t *testing.T) {
+	dir := t.TempDir()
+	hist, err := os.ReadFile("../testdata/predictive-weekly/input-history.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ml.trip-pricer.yaml"), hist, 0o644))
+	in, err := os.ReadFile("../testdata/predictive-weekly/input.yaml")
+	require.NoError(t, err)
+	out, stderr, code := runPR(t, in, "--config=../testdata/predictive-weekly/config.yaml", "--history="+dir)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "type: cron")
+	require.NotContains(t, out, "ScalingHistory")
+
+	_, stderr, code = runPR(t, in, "--history=/nonexistent")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "history directory")
+}

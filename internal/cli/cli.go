@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"sort"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -72,4 +74,33 @@ func PrintDiagnostics(w io.Writer, l diag.List) {
 	for _, d := range l {
 		fmt.Fprintf(w, "%s: %s\n", d.Severity, d.Error())
 	}
+}
+
+// LoadHistories reads every *.yaml file of dir as one resource (the
+// ScalingHistory files of `ml-autoscaling record`); an empty dir gives none.
+func LoadHistories(dir string) ([]*yaml.RNode, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	paths, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("history directory: %w", err)
+	}
+	sort.Strings(paths)
+	var out []*yaml.RNode
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		n, err := yaml.Parse(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("history %s: not valid YAML: %v", p, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -43,6 +43,7 @@ const (
 	KeyQueuePerReplica               = "queue-per-replica"
 	KeyGPUBudget                     = "gpu-budget"
 	KeyPredictive                    = "predictive"
+	KeyPredictiveQuery               = "predictive-query"
 	KeyHPAConflict                   = "hpa-conflict"
 )
 
@@ -52,7 +53,7 @@ var Keys = []string{
 	KeyPollingInterval, KeyCooldownPeriod, KeyRabbitMQQueue, KeyRabbitMQMessagesPerReplica,
 	KeyRabbitMQSecret, KeyPrometheusQuery, KeyPrometheusThreshold, KeyPrometheusActivationThreshold,
 	KeyCPUUtilization, KeyMemoryUtilization, KeyGPU, KeyGPUUtilization, KeyInferenceServer,
-	KeyQueuePerReplica, KeyGPUBudget, KeyPredictive, KeyHPAConflict,
+	KeyQueuePerReplica, KeyGPUBudget, KeyPredictive, KeyPredictiveQuery, KeyHPAConflict,
 }
 
 // MaxReplicasLimit is the largest replica bound accepted.

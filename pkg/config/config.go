@@ -123,6 +123,9 @@ type Predictive struct {
 	Headroom   float64  `yaml:"headroom,omitempty"`
 	MaxWindows int      `yaml:"maxWindows,omitempty"`
 	Timezone   string   `yaml:"timezone,omitempty"`
+	// Query is the demand query `record` uses, with {namespace} and {name}
+	// placeholders; empty means the desired replicas of KEDA's HPA.
+	Query string `yaml:"query,omitempty"`
 }
 
 // Settings are per-workload settings given in the policy (defaults or a

@@ -106,8 +106,10 @@ type Error struct{ Diagnostics diag.List }
 func (e *Error) Error() string { return e.Diagnostics.Errors().Error() }
 
 // Process runs the transform over a YAML stream and returns the new stream.
-// On any error it returns no output at all.
-func Process(in []byte, opts transform.Options) ([]byte, *transform.Output, error) {
+// extra are further input resources that are not part of the stream (the
+// recorded ScalingHistory files given with --history); they are consumed,
+// never written. On any error it returns no output at all.
+func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *transform.Output, error) {
 	docs := Split(in)
 	var items []*yaml.RNode
 	owner := map[*yaml.RNode]int{}
@@ -137,7 +139,7 @@ func Process(in []byte, opts transform.Options) ([]byte, *transform.Output, erro
 	if len(parseErrs) > 0 {
 		return nil, nil, &Error{Diagnostics: parseErrs}
 	}
-	res := transform.Run(items, opts)
+	res := transform.Run(append(items, extra...), opts)
 	if res.Diagnostics.HasErrors() {
 		return nil, res, &Error{Diagnostics: res.Diagnostics}
 	}

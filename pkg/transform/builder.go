@@ -8,6 +8,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/explain"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/hpa"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/triggers"
@@ -25,6 +26,10 @@ type builder struct {
 	set    *triggers.Set
 	// releaseNamespace is the namespace of resources that omit one.
 	releaseNamespace string
+	// history is the workload's recorded demand (nil when none).
+	history *history.History
+	// previousFloor holds the predictive triggers of the earlier output, if any.
+	previousFloor []keda.ScaleTrigger
 }
 
 func (b *builder) why(k string) string {
@@ -84,6 +89,11 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 	if d.HasErrors() {
 		return nil, d
 	}
+	d = append(d, b.applyPredictive(b.history)...)
+	if d.HasErrors() {
+		return nil, d
+	}
+	so.Spec.Triggers = b.so.Spec.Triggers
 	for i, t := range so.Spec.Triggers {
 		b.plan.Triggers = append(b.plan.Triggers, explain.Trigger{Name: t.Name, Type: t.Type, Detail: set.Notes[i]})
 	}

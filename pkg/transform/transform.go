@@ -14,6 +14,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/explain"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/hpa"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
@@ -41,6 +42,10 @@ type Options struct {
 	// ReleaseNamespace is the namespace of resources that omit one (Helm's
 	// release namespace); empty when unknown.
 	ReleaseNamespace string
+	// KeepHistories passes ScalingHistory inputs through instead of dropping
+	// them: in ResourceList mode (kpt, kustomize) they are local-config
+	// files of the package, which kpt would delete if a function dropped them.
+	KeepHistories bool
 }
 
 // Output is the result of a run.
@@ -84,6 +89,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		scaled      []*yaml.RNode // hand-written ScaledObjects
 		generated   = map[key]*yaml.RNode{}
 		userObjects = map[key]bool{}
+		hist        = &histories{byTarget: map[key]*history.History{}, used: map[key]bool{}}
 	)
 	for _, n := range items {
 		if workload.IsHook(n) {
@@ -115,6 +121,8 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			byKey[k] = w
 		case hpa.IsHPA(av, kind):
 			hpas = append(hpas, hpa.FromNode(n))
+		case av == config.APIVersion && kind == HistoryKind:
+			hist.add(n, ns, &diags)
 		case av == keda.APIVersion && (kind == keda.KindScaledObject || kind == keda.KindTriggerAuthentication):
 			if _, ok := n.GetAnnotations()[GeneratedForAnnotation]; ok {
 				generated[k] = n
@@ -133,7 +141,14 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	drop := map[*yaml.RNode]bool{}
 	for _, w := range workloads {
 		spec := specs[w]
-		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}, releaseNamespace: opts.ReleaseNamespace}
+		wk := key{w.Ref.Kind, ns(w.Ref.Namespace), w.Ref.Name}
+		var h *history.History
+		if spec.Predictive {
+			h = hist.byTarget[wk]
+			hist.used[wk] = h != nil
+		}
+		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}, releaseNamespace: opts.ReleaseNamespace, history: h,
+			previousFloor: previousFloor(generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), w.Ref.Name}])}
 		objs, d := b.build()
 		diags = append(diags, d...)
 		if d.HasErrors() {
@@ -217,6 +232,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
 	}
 	diags = append(diags, checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse)...)
+	hist.unused(&diags)
 	diags.Sort()
 	out.Diagnostics = diags
 	if diags.HasErrors() {
@@ -241,7 +257,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		if drop[n] {
 			continue
 		}
-		if n.GetKind() == HistoryKind && n.GetApiVersion() == config.APIVersion {
+		if n.GetKind() == HistoryKind && n.GetApiVersion() == config.APIVersion && !opts.KeepHistories {
 			continue
 		}
 		result = append(result, n)

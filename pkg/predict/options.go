@@ -1,0 +1,237 @@
+// Package predict turns a workload's recorded demand (replicas over time) into
+// a predictive minimum-replica schedule: a daily or weekly step function with
+// at most a few windows, each of which becomes a KEDA cron trigger.
+//
+// The pipeline (Plan):
+//
+//  1. Seasonality: the series is averaged per hour and its autocorrelation
+//     at 24 h and 168 h is measured. A daily profile needs at least three
+//     days of history and a clear 24 h correlation; a weekly one two weeks
+//     and a clear 168 h correlation. With neither, Plan declines with a
+//     *DeclineError that gives the measured figures.
+//  2. Profile: every sample is first raised to the largest demand in the
+//     following lead time (so the floor rises before the ramp), then each
+//     slot of the day or week (default 30 minutes) takes a recency-weighted
+//     quantile of those values (weights halve every half-life).
+//  3. Level adjustment: the profile is scaled by how the most recent day
+//     compared with what the profile expected for it (a damped ratio), so a
+//     drift or a regime change shows up the next day rather than weeks later.
+//  4. Headroom, rounding up to whole replicas and clamping to [min, max].
+//  5. The optimal step function: the exact minimum of replica-hours over all
+//     circular step functions with at most MaxWindows windows above
+//     MinReplicas that lie on or above the profile (dynamic programming).
+//
+// Everything here is pure: no files, no network and no clock; the time of
+// planning is the end of the series.
+package predict
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Period names used in Options.Period and Schedule.Period.
+const (
+	// PeriodAuto lets Plan choose between a daily and a weekly profile.
+	PeriodAuto = ""
+	// PeriodDaily repeats the same profile every day.
+	PeriodDaily = "daily"
+	// PeriodWeekly has a separate profile for every slot of the week,
+	// starting on Monday 00:00 local time.
+	PeriodWeekly = "weekly"
+)
+
+// Minimum history for each period, as in the product contract.
+const (
+	// MinHistoryDaily is the least history a daily profile is built from.
+	MinHistoryDaily = 3 * 24 * time.Hour
+	// MinHistoryWeekly is the least history a weekly profile is built from.
+	MinHistoryWeekly = 14 * 24 * time.Hour
+)
+
+// MinQuantile is the lowest quantile the cost budget (MaxExtraCost) may
+// lower the profile to.
+const MinQuantile = 0.5
+
+// Day and Week are the two possible period lengths.
+const (
+	// Day is the length of a daily period.
+	Day = 24 * time.Hour
+	// Week is the length of a weekly period.
+	Week = 7 * Day
+)
+
+// Options are the knobs of Plan. Start from DefaultOptions and override.
+type Options struct {
+	// Slot is the resolution of the profile and of window boundaries; a
+	// whole number of minutes that divides 24 h.
+	Slot time.Duration
+	// HalfLife is the age at which a sample counts half as much as the most
+	// recent one in the quantile; 0 weighs all samples equally.
+	HalfLife time.Duration
+	// LeadTime is how long before a rise the floor must already be up (the
+	// cold start of a replica: gpu.coldStart for GPU workloads, else 5m).
+	LeadTime time.Duration
+	// Quantile of the demand in each slot that the profile covers, in (0, 1].
+	Quantile float64
+	// Headroom is the fraction added on top of the profile (0.1 = 10 %).
+	Headroom float64
+	// MaxWindows is the most windows above MinReplicas (= KEDA cron
+	// triggers) the schedule may use.
+	MaxWindows int
+	// MinReplicas is the workload's min-replicas: the floor never goes below
+	// it and windows at this level need no trigger.
+	MinReplicas int
+	// MaxReplicas is the workload's max-replicas: the floor never exceeds it.
+	MaxReplicas int
+	// Location is the time zone in which the daily or weekly pattern repeats
+	// and in which the cron triggers are written; nil means UTC.
+	Location *time.Location
+	// Period forces "daily" or "weekly"; empty (PeriodAuto) picks the
+	// cheaper of the usable ones.
+	Period string
+	// LevelAdjustment is how strongly the most recent day's level moves the
+	// profile, from 0 (off) to 1 (scale by the full observed ratio).
+	LevelAdjustment float64
+	// ReactiveLag, when positive, makes the profile cover only the demand
+	// the reactive triggers would miss: a sample counts only where it is
+	// above the demand seen ReactiveLag earlier (held for ReactiveCooldown).
+	ReactiveLag time.Duration
+	// ReactiveCooldown is how long the reactive autoscaler holds a level
+	// before scaling down (used with ReactiveLag).
+	ReactiveCooldown time.Duration
+	// CapQuantile, when positive, caps the floor at this quantile of all
+	// recorded demand, so the schedule never costs more than a static floor
+	// at that quantile would.
+	CapQuantile float64
+	// MaxExtraCost, when positive, is the most replica-hours the floor may
+	// add over the reactive autoscaler, as a fraction of the latter,
+	// estimated on the history: the quantile is lowered (in steps of 0.05,
+	// not below MinQuantile) until the estimate fits.
+	MaxExtraCost float64
+	// MinAutocorrelation is the autocorrelation (of hourly means, at 24 h or
+	// 168 h) below which a period counts as having no usable pattern.
+	MinAutocorrelation float64
+}
+
+// DefaultOptions returns the built-in defaults (see RESULTS.md in
+// pkg/backtest for how they were chosen): 30-minute slots, quantile 0.9
+// with a one-week half-life, 5 minutes of lead time, 10 % headroom, at
+// most 8 windows, replicas in [1, 10], UTC, automatic period, half of the
+// last day's level change, a reactive autoscaler assumed 10 minutes late
+// with a 5-minute cooldown, a cap at the p90 of all demand, at most 20 %
+// estimated extra replica-hours, and a minimum autocorrelation of 0.3.
+func DefaultOptions() Options {
+	return Options{
+		Slot:               30 * time.Minute,
+		HalfLife:           7 * 24 * time.Hour,
+		LeadTime:           5 * time.Minute,
+		Quantile:           0.9,
+		Headroom:           0.1,
+		MaxWindows:         8,
+		MinReplicas:        1,
+		MaxReplicas:        10,
+		Location:           time.UTC,
+		Period:             PeriodAuto,
+		LevelAdjustment:    0.5,
+		ReactiveLag:        10 * time.Minute,
+		ReactiveCooldown:   5 * time.Minute,
+		CapQuantile:        0.9,
+		MaxExtraCost:       0.2,
+		MinAutocorrelation: 0.3,
+	}
+}
+
+// Validate reports the first option that is out of range, saying what is
+// allowed.
+func (o Options) Validate() error {
+	switch {
+	case o.Slot < time.Minute || o.Slot%time.Minute != 0 || Day%o.Slot != 0:
+		return fmt.Errorf("predict: slot %v is invalid: it must be a whole number of minutes that divides 24h (e.g. 5m, 15m, 30m, 1h)", o.Slot)
+	case o.HalfLife < 0:
+		return fmt.Errorf("predict: half-life %v is negative: use 0 (equal weights) or a positive duration such as 168h", o.HalfLife)
+	case o.LeadTime < 0 || o.LeadTime > 6*time.Hour:
+		return fmt.Errorf("predict: lead time %v is out of range: it must be from 0 to 6h", o.LeadTime)
+	case !(o.Quantile > 0 && o.Quantile <= 1):
+		return fmt.Errorf("predict: quantile %v is out of range: it must be in (0, 1], e.g. 0.9", o.Quantile)
+	case !(o.Headroom >= 0 && o.Headroom <= 10):
+		return fmt.Errorf("predict: headroom %v is out of range: it must be a fraction from 0 to 10 (0.1 = 10 %%)", o.Headroom)
+	case o.MaxWindows < 1 || o.MaxWindows > 48:
+		return fmt.Errorf("predict: max windows %d is out of range: it must be from 1 to 48", o.MaxWindows)
+	case o.MinReplicas < 0:
+		return fmt.Errorf("predict: min replicas %d is negative: it must be 0 or more", o.MinReplicas)
+	case o.MaxReplicas < 1 || o.MaxReplicas < o.MinReplicas:
+		return fmt.Errorf("predict: max replicas %d is invalid: it must be at least 1 and at least min replicas (%d)", o.MaxReplicas, o.MinReplicas)
+	case o.Period != PeriodAuto && o.Period != PeriodDaily && o.Period != PeriodWeekly:
+		return fmt.Errorf("predict: period %q is invalid: use %q, %q or empty for automatic", o.Period, PeriodDaily, PeriodWeekly)
+	case !(o.LevelAdjustment >= 0 && o.LevelAdjustment <= 1):
+		return fmt.Errorf("predict: level adjustment %v is out of range: it must be from 0 (off) to 1", o.LevelAdjustment)
+	case o.ReactiveLag < 0 || o.ReactiveCooldown < 0:
+		return fmt.Errorf("predict: reactive lag %v or cooldown %v is negative: they must be 0 or more (0 lag: cover plain demand)", o.ReactiveLag, o.ReactiveCooldown)
+	case !(o.CapQuantile == 0 || (o.CapQuantile > 0 && o.CapQuantile <= 1)):
+		return fmt.Errorf("predict: cap quantile %v is out of range: it must be 0 (no cap) or in (0, 1]", o.CapQuantile)
+	case !(o.MaxExtraCost >= 0 && o.MaxExtraCost <= 100):
+		return fmt.Errorf("predict: max extra cost %v is out of range: it must be 0 (no budget) or a positive fraction (0.2 = 20 %%) up to 100", o.MaxExtraCost)
+	case !(o.MinAutocorrelation >= -1 && o.MinAutocorrelation <= 1):
+		return fmt.Errorf("predict: minimum autocorrelation %v is out of range: it must be from -1 to 1", o.MinAutocorrelation)
+	}
+	return nil
+}
+
+func (o Options) location() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
+}
+
+// Series is a demand series in replicas at a fixed step; NaN marks a gap.
+type Series struct {
+	// Start is the time of Values[0].
+	Start time.Time
+	// Step is the time between consecutive values.
+	Step time.Duration
+	// Values holds one demand figure per step; NaN is a gap.
+	Values []float64
+}
+
+// At returns the time of Values[i].
+func (s Series) At(i int) time.Time { return s.Start.Add(time.Duration(i) * s.Step) }
+
+// End returns the time just after the last value (Start + len(Values)·Step).
+func (s Series) End() time.Time { return s.At(len(s.Values)) }
+
+// Slice returns the part of s with times in [from, to), sharing Values.
+func (s Series) Slice(from, to time.Time) Series {
+	lo, hi := s.index(from), s.index(to)
+	if hi < lo {
+		hi = lo
+	}
+	return Series{Start: s.At(lo), Step: s.Step, Values: s.Values[lo:hi]}
+}
+
+// index returns the first i with At(i) ≥ t, clamped to [0, len(Values)].
+func (s Series) index(t time.Time) int {
+	if s.Step <= 0 {
+		return 0
+	}
+	d := t.Sub(s.Start)
+	if d <= 0 {
+		return 0
+	}
+	i := int((d + s.Step - 1) / s.Step)
+	return min(i, len(s.Values))
+}
+
+func (s Series) validate() error {
+	if s.Step <= 0 {
+		return fmt.Errorf("predict: series step %v is invalid: it must be positive", s.Step)
+	}
+	for i, v := range s.Values {
+		if math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("predict: series value %v at %s is invalid: demand must be a finite number ≥ 0 or NaN for a gap", v, s.At(i).Format(time.RFC3339))
+		}
+	}
+	return nil
+}
