@@ -122,7 +122,7 @@ drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
 	}
 	cmd.Flags().BoolVar(&p.explain, "explain", false, "print each workload's decisions to stderr")
 	cmd.Flags().StringVar(&p.namespace, "namespace", "", "namespace of resources that omit one (for HPA matching and GPU queries)")
-	cmd.AddCommand(newVersionCmd(), newPlanCmd(), newRecordCmd())
+	cmd.AddCommand(newVersionCmd(), newPlanCmd(), newRecordCmd(), newBacktestCmd())
 	return cmd
 }
 

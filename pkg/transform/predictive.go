@@ -173,3 +173,9 @@ func previousFloor(so *yaml.RNode) []keda.ScaleTrigger {
 	}
 	return out
 }
+
+// PredictOptions returns the planner options the transform uses for a
+// workload with the given bounds (the backtest command uses the same).
+func PredictOptions(p *config.Policy, minR, maxR int, gpu bool) (predict.Options, error) {
+	return predictOptions(p, int32(minR), int32(maxR), gpu)
+}
