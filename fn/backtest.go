@@ -143,4 +143,3 @@ func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
 	}
 	return nil
 }
-
