@@ -8,7 +8,7 @@ package config
 
 import (
 	"fmt"
-	"net"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -516,7 +516,7 @@ func IsNamespaceQualified(address string) bool {
 		return false
 	}
 	host := u.Hostname()
-	if net.ParseIP(host) != nil {
+	if _, err := netip.ParseAddr(host); err == nil {
 		return true
 	}
 	return strings.Contains(host, ".") && host != "localhost"
