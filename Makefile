@@ -17,7 +17,7 @@ KUSTOMIZE := $(BIN)/kustomize
 
 SOURCES := $(shell find fn postrender pkg internal -name '*.go' ! -name '*_test.go') go.mod go.sum
 
-.PHONY: all build tools demo test e2e bench fmt vet clean image
+.PHONY: all build tools demo test e2e bench fmt vet clean image schemas fuzz
 
 all: build
 
@@ -69,6 +69,10 @@ e2e: build tools
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./pkg/stream/ | tee $(BIN)/bench.txt
+
+# JSON Schemas of the project's kinds, generated from the Go types (a test fails when stale).
+schemas:
+	UPDATE_GOLDEN=1 $(GO) test -count=1 ./internal/schema/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
