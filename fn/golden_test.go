@@ -151,3 +151,5 @@ func TestGoldenErrorsWriteNothing(t *testing.T) {
 		})
 	}
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
