@@ -42,3 +42,22 @@ func BenchmarkPlan1000Workloads(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPlan28d1mFractional is BenchmarkPlan28d1m with non-integer
+// demand, which takes the sorting path instead of the histograms.
+func BenchmarkPlan28d1mFractional(b *testing.B) {
+	ws := benchWorkloads(8)
+	for _, w := range ws {
+		for i := range w.Values {
+			w.Values[i] *= 1.01
+		}
+	}
+	o := DefaultOptions()
+	o.MaxReplicas = 100
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := Plan(ws[i%len(ws)], o); err != nil && !IsDecline(err) {
+			b.Fatal(err)
+		}
+	}
+}

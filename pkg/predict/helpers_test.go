@@ -54,11 +54,11 @@ func TestOptionsValidate(t *testing.T) {
 
 func TestSlidingAndLeadMax(t *testing.T) {
 	tests := []struct {
-		name       string
-		v          []float64
-		k          int
-		wantSlide  []float64
-		wantLead   []float64
+		name      string
+		v         []float64
+		k         int
+		wantSlide []float64
+		wantLead  []float64
 	}{
 		{"k=0 copies", []float64{1, nan, 3}, 0, []float64{1, nan, 3}, []float64{1, nan, 3}},
 		{"k=1", []float64{1, 5, 2, 0}, 1, []float64{5, 5, 2, 0}, []float64{5, 5, 2, 0}},

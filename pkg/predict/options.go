@@ -4,22 +4,34 @@
 //
 // The pipeline (Plan):
 //
-//  1. Seasonality: the series is averaged per hour and its autocorrelation
-//     at 24 h and 168 h is measured. A daily profile needs at least three
-//     days of history and a clear 24 h correlation; a weekly one two weeks
-//     and a clear 168 h correlation. With neither, Plan declines with a
-//     *DeclineError that gives the measured figures.
-//  2. Profile: every sample is first raised to the largest demand in the
-//     following lead time (so the floor rises before the ramp), then each
-//     slot of the day or week (default 30 minutes) takes a recency-weighted
-//     quantile of those values (weights halve every half-life).
+//  1. Seasonality: the series is averaged per hour; the hourly means are
+//     ranked (so spikes cannot dominate) and detrended by a centred moving
+//     mean (so level shifts do not pass for a cycle), and their
+//     autocorrelation at 24 h and 168 h is measured. A daily profile needs
+//     at least 3 days of history and MinAutocorrelation at 24 h, a weekly
+//     one 14 days and MinAutocorrelation at 168 h. With neither, Plan
+//     declines with a *DeclineError that gives the measured figures.
+//  2. Profile: a sample counts with the demand a reactive autoscaler that
+//     sees demand ReactiveLag late would miss (0 where it keeps up), raised
+//     to the largest such value within the lead time (so the floor is up
+//     before the ramp); each slot of the day or week (default 30 minutes)
+//     takes a recency-weighted quantile of those (weights halve every
+//     half-life).
 //  3. Level adjustment: the profile is scaled by how the most recent day
-//     compared with what the profile expected for it (a damped ratio), so a
-//     drift or a regime change shows up the next day rather than weeks later.
-//  4. Headroom, rounding up to whole replicas and clamping to [min, max].
+//     compared with what the earlier history expected for it (a damped
+//     ratio), so a drift or a regime change shows up the next day.
+//  4. Headroom, rounding up to whole replicas and clamping to
+//     [MinReplicas, MaxReplicas], and to the CapQuantile of all demand.
 //  5. The optimal step function: the exact minimum of replica-hours over all
 //     circular step functions with at most MaxWindows windows above
 //     MinReplicas that lie on or above the profile (dynamic programming).
+//  6. Cost budget: when the floor would add more than MaxExtraCost
+//     replica-hours over the reactive autoscaler (estimated on the history),
+//     the quantile is lowered until it fits.
+//
+// With both periods usable, the one whose step function costs fewer
+// replica-hours per week wins. CronTriggers turns the windows into KEDA cron
+// triggers that behave across midnight, the week boundary and DST changes.
 //
 // Everything here is pure: no files, no network and no clock; the time of
 // planning is the end of the series.
@@ -27,7 +39,6 @@ package predict
 
 import (
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -117,18 +128,18 @@ type Options struct {
 
 // DefaultOptions returns the built-in defaults (see RESULTS.md in
 // pkg/backtest for how they were chosen): 30-minute slots, quantile 0.9
-// with a one-week half-life, 5 minutes of lead time, 10 % headroom, at
-// most 8 windows, replicas in [1, 10], UTC, automatic period, half of the
-// last day's level change, a reactive autoscaler assumed 10 minutes late
-// with a 5-minute cooldown, a cap at the p90 of all demand, at most 20 %
-// estimated extra replica-hours, and a minimum autocorrelation of 0.3.
+// with a one-week half-life, 5 minutes of lead time, no headroom, at most 8
+// windows, replicas in [1, 10], UTC, automatic period, half of the last
+// day's level change, a reactive autoscaler assumed 10 minutes late with a
+// 5-minute cooldown, a cap at the p90 of all demand, at most 20 % estimated
+// extra replica-hours, and a minimum autocorrelation of 0.3.
 func DefaultOptions() Options {
 	return Options{
 		Slot:               30 * time.Minute,
 		HalfLife:           7 * 24 * time.Hour,
 		LeadTime:           5 * time.Minute,
 		Quantile:           0.9,
-		Headroom:           0.1,
+		Headroom:           0,
 		MaxWindows:         8,
 		MinReplicas:        1,
 		MaxReplicas:        10,
@@ -184,54 +195,4 @@ func (o Options) location() *time.Location {
 		return time.UTC
 	}
 	return o.Location
-}
-
-// Series is a demand series in replicas at a fixed step; NaN marks a gap.
-type Series struct {
-	// Start is the time of Values[0].
-	Start time.Time
-	// Step is the time between consecutive values.
-	Step time.Duration
-	// Values holds one demand figure per step; NaN is a gap.
-	Values []float64
-}
-
-// At returns the time of Values[i].
-func (s Series) At(i int) time.Time { return s.Start.Add(time.Duration(i) * s.Step) }
-
-// End returns the time just after the last value (Start + len(Values)·Step).
-func (s Series) End() time.Time { return s.At(len(s.Values)) }
-
-// Slice returns the part of s with times in [from, to), sharing Values.
-func (s Series) Slice(from, to time.Time) Series {
-	lo, hi := s.index(from), s.index(to)
-	if hi < lo {
-		hi = lo
-	}
-	return Series{Start: s.At(lo), Step: s.Step, Values: s.Values[lo:hi]}
-}
-
-// index returns the first i with At(i) ≥ t, clamped to [0, len(Values)].
-func (s Series) index(t time.Time) int {
-	if s.Step <= 0 {
-		return 0
-	}
-	d := t.Sub(s.Start)
-	if d <= 0 {
-		return 0
-	}
-	i := int((d + s.Step - 1) / s.Step)
-	return min(i, len(s.Values))
-}
-
-func (s Series) validate() error {
-	if s.Step <= 0 {
-		return fmt.Errorf("predict: series step %v is invalid: it must be positive", s.Step)
-	}
-	for i, v := range s.Values {
-		if math.IsInf(v, 0) || v < 0 {
-			return fmt.Errorf("predict: series value %v at %s is invalid: demand must be a finite number ≥ 0 or NaN for a gap", v, s.At(i).Format(time.RFC3339))
-		}
-	}
-	return nil
 }

@@ -104,9 +104,10 @@ func (s *Schedule) ReplicasAt(t time.Time) int {
 }
 
 // Plan builds the predictive schedule from the demand history s (in
-// replicas; the time of planning is s.End()). It returns a *DeclineError
-// when the history is too short or shows no daily or weekly pattern, and a
-// plain error for invalid options or series.
+// replicas, at a step no longer than o.Slot; the time of planning is
+// s.End()). It returns a *DeclineError when the history is too short or
+// shows no daily or weekly pattern, and a plain error for invalid options or
+// series.
 func Plan(s Series, o Options) (*Schedule, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -142,9 +143,10 @@ func Plan(s Series, o Options) (*Schedule, error) {
 	// Use only the part of the history that has values.
 	first, last := observedRange(s.Values)
 	hist := Series{Start: s.At(first), Step: s.Step, Values: s.Values[first : last+1]}
+	h := newHistory(hist, o)
 	var best *candidate
 	for _, period := range periods {
-		c := newCandidate(hist, o, period)
+		c := newCandidate(h, period)
 		if best == nil || c.sc.ReplicaHoursPerWeek < best.sc.ReplicaHoursPerWeek {
 			best = c
 		}
@@ -163,9 +165,9 @@ type candidate struct {
 	sc *Schedule
 }
 
-func newCandidate(s Series, o Options, period string) *candidate {
-	c := &candidate{pf: newProfiler(s, o, periodLength(period))}
-	c.sc = c.at(o.Quantile, period)
+func newCandidate(h *history, period string) *candidate {
+	c := &candidate{pf: h.profiler(periodLength(period))}
+	c.sc = c.at(h.o.Quantile, period)
 	return c
 }
 

@@ -19,7 +19,8 @@ type segment struct {
 // level of a run being the maximum it covers — or the run through slot 0
 // wraps around, in which case its two ends (a prefix and a suffix) both sit at
 // level M, and the same table with a final suffix priced at M and counted
-// with the prefix gives the answer. Time O(k·n²), memory O(k·n).
+// with the prefix gives the answer. Runs of equal slots are handled as one
+// item. Time O(k·r²) and memory O(k·r) for r runs (r ≤ n).
 func OptimalSteps(p []int, base, k int) (levels []int, cost int64) {
 	n := len(p)
 	levels = make([]int, n)
@@ -39,33 +40,43 @@ func OptimalSteps(p []int, base, k int) (levels []int, cost int64) {
 		return levels, int64(base) * int64(n)
 	}
 	k = max(k, 1)
-	q := make([]int, n)
-	for i := range q {
-		q[i] = p[(g+i)%n]
+	// Rotate so that slot 0 holds the maximum, then compress runs of equal
+	// values: some optimal function has boundaries only where the profile
+	// changes (a boundary inside a run can slide to the run's edge without
+	// raising the cost), so the table is over runs, not slots.
+	var val, pos []int // run r covers rotated slots [pos[r], pos[r+1])
+	for i := range n {
+		v := p[(g+i)%n]
+		if i == 0 || v != val[len(val)-1] {
+			val = append(val, v)
+			pos = append(pos, i)
+		}
 	}
+	r := len(val)
+	pos = append(pos, n)
 
 	const inf = int64(math.MaxInt64 / 4)
-	// f[c][j]: cheapest cover of q[0:j] with c windows; from[c][j] the start
-	// of its last run and whether that run counted as a window.
+	// f[c][j]: cheapest cover of runs [0, j) with c windows; from[c][j] the
+	// first run of its last segment.
 	f := make([][]int64, k+1)
 	from := make([][]int32, k+1)
 	for c := range f {
-		f[c] = make([]int64, n+1)
-		from[c] = make([]int32, n+1)
+		f[c] = make([]int64, r+1)
+		from[c] = make([]int32, r+1)
 		for j := range f[c] {
 			f[c][j] = inf
 		}
 	}
 	f[0][0] = 0
-	for j := 1; j <= n; j++ {
+	for j := 1; j <= r; j++ {
 		mx := 0
 		for i := j - 1; i >= 0; i-- {
-			mx = max(mx, q[i])
+			mx = max(mx, val[i])
 			w := 0
 			if mx > base {
 				w = 1
 			}
-			seg := int64(mx) * int64(j-i)
+			seg := int64(mx) * int64(pos[j]-pos[i])
 			for c := w; c <= k; c++ {
 				if prev := f[c-w][i]; prev < inf && prev+seg < f[c][j] {
 					f[c][j] = prev + seg
@@ -75,35 +86,36 @@ func OptimalSteps(p []int, base, k int) (levels []int, cost int64) {
 		}
 	}
 
-	// Case 1: a boundary at rotated slot 0. Case 2: the run through slot 0
-	// wraps: cover q[0:i] with c windows (its first run holds slot 0, so it
-	// is at level m) and extend that first run over q[i:n] at level m.
+	// Case 1: a boundary at rotated slot 0. Case 2: the segment through
+	// slot 0 wraps: cover runs [0, i) with c windows (the first segment
+	// holds slot 0, so it is at level m) and extend that first segment over
+	// runs [i, r) at level m.
 	best, bestC, bestI := inf, -1, -1
 	for c := 0; c <= k; c++ {
-		if f[c][n] < best {
-			best, bestC, bestI = f[c][n], c, n
+		if f[c][r] < best {
+			best, bestC, bestI = f[c][r], c, r
 		}
 	}
 	for c := 1; c <= k; c++ {
-		for i := 1; i < n; i++ {
+		for i := 1; i < r; i++ {
 			if f[c][i] < inf {
-				if v := f[c][i] + int64(m)*int64(n-i); v < best {
+				if v := f[c][i] + int64(m)*int64(n-pos[i]); v < best {
 					best, bestC, bestI = v, c, i
 				}
 			}
 		}
 	}
-	for j := bestI; j < n; j++ {
-		levels[(g+j)%n] = m
+	for t := pos[bestI]; t < n; t++ {
+		levels[(g+t)%n] = m
 	}
 	c, j := bestC, bestI
 	for j > 0 {
 		i := int(from[c][j])
 		mx := 0
 		for t := i; t < j; t++ {
-			mx = max(mx, q[t])
+			mx = max(mx, val[t])
 		}
-		for t := i; t < j; t++ {
+		for t := pos[i]; t < pos[j]; t++ {
 			levels[(g+t)%n] = mx
 		}
 		if mx > base {
