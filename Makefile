@@ -67,8 +67,13 @@ test: build tools
 e2e: build tools
 	$(GO) test -count=1 ./examples/ -run . -v 2>&1 | grep -E '^(=== RUN|--- |ok|FAIL|PASS)'
 
+# Speed and memory, reported in the README. benchstat summarises: go install golang.org/x/perf/cmd/benchstat@latest
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./pkg/stream/ | tee $(BIN)/bench.txt
+	@mkdir -p $(BIN)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 -timeout 60m ./pkg/stream/ | tee $(BIN)/bench-stream.txt
+	$(GO) test -run '^$$' -bench WholeProcess -count 6 -timeout 60m ./postrender/ | tee $(BIN)/bench-process.txt
+	$(GO) test -run '^$$' -bench Plan -benchtime 3x ./pkg/predict/ | tee $(BIN)/bench-plan.txt
+	$(GO) test -run '^$$' -bench Record28d1m ./pkg/record/ | tee $(BIN)/bench-record.txt
 
 # JSON Schemas of the project's kinds, generated from the Go types (a test fails when stale).
 schemas:

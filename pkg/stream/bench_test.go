@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
-var sizes = []int{50, 500, 5000}
+var sizes = []int{50, 500, 5000, 50000}
 
 // BenchmarkIdentity is the baseline: a kyaml pipeline that reads and writes
 // the stream and does nothing else.
