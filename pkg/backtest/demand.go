@@ -3,28 +3,14 @@ package backtest
 import (
 	"fmt"
 	"math"
-	"slices"
 
-	"gonum.org/v1/gonum/stat"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/predict"
 )
 
 // Quantile returns the empirical q-quantile of the non-NaN values of v (NaN
 // when there is none).
-func Quantile(v []float64, q float64) float64 {
-	xs := make([]float64, 0, len(v))
-	for _, x := range v {
-		if !math.IsNaN(x) {
-			xs = append(xs, x)
-		}
-	}
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(xs)
-	return stat.Quantile(q, stat.Empirical, xs, nil)
-}
+func Quantile(v []float64, q float64) float64 { return predict.Quantile(v, q) }
 
 // PerReplica returns the capacity of one replica such that the q-quantile
 // of s needs exactly replicas replicas (e.g. q = 0.99, replicas = 20).

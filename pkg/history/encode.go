@@ -44,7 +44,7 @@ func Encode(h *History) ([]byte, error) {
 	b.WriteString("    namespace: " + scalar(h.Target.Namespace) + "\n")
 	b.WriteString("  query: " + scalar(h.Query) + "\n")
 	b.WriteString("  start: " + strconv.Quote(h.Start.UTC().Format(time.RFC3339Nano)) + "\n")
-	b.WriteString("  step: " + formatDuration(h.Step) + "\n")
+	b.WriteString("  step: " + FormatDuration(h.Step) + "\n")
 	b.WriteString("  values: [")
 	for i, v := range h.Values {
 		if i%ValuesPerLine == 0 {
@@ -92,9 +92,9 @@ func formatFloat(v float64) string {
 	return f
 }
 
-// formatDuration renders d as a Go duration without zero components:
+// FormatDuration renders d as a Go duration without zero components:
 // 5m rather than 5m0s, 1h30m rather than 1h30m0s.
-func formatDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

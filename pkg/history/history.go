@@ -258,11 +258,11 @@ func (v *validator) validateStep(step time.Duration) {
 	case step == 0:
 		v.add("spec.step", "", "is missing or zero", allowed)
 	case step < 0:
-		v.add("spec.step", formatDuration(step), "must be positive", allowed)
+		v.add("spec.step", FormatDuration(step), "must be positive", allowed)
 	case step%time.Second != 0:
 		v.add("spec.step", step.String(), "is not a whole number of seconds", allowed)
 	case step > MaxStep:
-		v.add("spec.step", formatDuration(step), "is longer than 24h", allowed)
+		v.add("spec.step", FormatDuration(step), "is longer than 24h", allowed)
 	}
 }
 

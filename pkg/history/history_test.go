@@ -277,6 +277,6 @@ func TestFormatDuration(t *testing.T) {
 		{-5 * time.Minute, "-5m"}, {24 * time.Hour, "24h"},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, formatDuration(tt.in), "%v", tt.in)
+		assert.Equal(t, tt.want, FormatDuration(tt.in), "%v", tt.in)
 	}
 }

@@ -172,6 +172,11 @@ func reactiveView(v []float64, step, lag, cooldown time.Duration) []float64 {
 	return out
 }
 
+// Quantile returns the empirical q-quantile (the smallest value with at
+// least a fraction q of the values at or below it) of the non-NaN values of
+// v, or NaN when there is none.
+func Quantile(v []float64, q float64) float64 { return quantileOf(v, q) }
+
 // quantileOf returns the empirical q-quantile (the smallest value with at
 // least a fraction q of the values at or below it) of the non-NaN values.
 func quantileOf(v []float64, q float64) float64 {

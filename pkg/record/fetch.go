@@ -213,7 +213,7 @@ func (r *run) merge(st *jobState, c chunk, m model.Matrix) {
 			i := int(off / r.grid.step)
 			if off%r.grid.step != 0 || i < c.from || i >= c.to {
 				st.fail(fmt.Errorf("%s: the server returned a sample at %s, which is not on the requested %s grid from %s; is this a Prometheus-compatible API?",
-					ref(st.job), t.Format(time.RFC3339Nano), shortDuration(r.grid.step), r.grid.start.Format(time.RFC3339)))
+					ref(st.job), t.Format(time.RFC3339Nano), history.FormatDuration(r.grid.step), r.grid.start.Format(time.RFC3339)))
 				return
 			}
 			v := float64(p.Value)

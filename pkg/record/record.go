@@ -347,19 +347,8 @@ func summary(h *history.History, queries int, took time.Duration) string {
 		plural = "query"
 	}
 	return fmt.Sprintf("recorded %s/%s: %d values at %s from %s to %s, %d gaps (%.0f%%), %d %s, %s",
-		h.Namespace, h.Name, h.Len(), shortDuration(h.Step), h.Start.Format(time.RFC3339), h.At(h.Len()-1).Format(time.RFC3339),
+		h.Namespace, h.Name, h.Len(), history.FormatDuration(h.Step), h.Start.Format(time.RFC3339), h.At(h.Len()-1).Format(time.RFC3339),
 		gaps, 100*float64(gaps)/float64(h.Len()), queries, plural, took.Round(time.Millisecond))
-}
-
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // nans returns n gaps (NaN values).
