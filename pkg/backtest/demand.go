@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/predict"
 )
 
