@@ -101,6 +101,7 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 		b.plan.Triggers = append(b.plan.Triggers, explain.Trigger{Name: "gpu-utilization", Type: "not added", Detail: n})
 	}
 	objs := make([]*yaml.RNode, 0, 1+len(set.Auths))
+	b.decorate(&so.Metadata)
 	n, err := keda.ToRNode(so)
 	if err != nil {
 		d.Errorf(b.w.Ref, "", "", "", "cannot render ScaledObject: %v", err)
@@ -109,6 +110,7 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 	objs = append(objs, n)
 	for i := range set.Auths {
 		a := &set.Auths[i]
+		b.decorate(&a.Metadata)
 		for _, v := range keda.CheckAuth(a) {
 			d.Errorf(b.w.Ref, "TriggerAuthentication "+v.Field, "", "", "%s", v.Message)
 		}
@@ -119,24 +121,23 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 		}
 		objs = append(objs, an)
 	}
-	for _, o := range objs {
-		b.decorate(o)
-	}
 	return objs, d
 }
 
 // decorate copies the workload's labels and Helm 4's file annotation onto a
-// generated object and marks it as generated.
-func (b *builder) decorate(n *yaml.RNode) {
+// generated object's metadata and marks it as generated (before rendering:
+// setting them on the rendered node would cost a YAML round trip per value).
+func (b *builder) decorate(m *keda.ObjectMeta) {
 	if len(b.w.Labels) > 0 {
-		_ = n.SetLabels(b.w.Labels)
+		m.Labels = b.w.Labels
 	}
-	ann := n.GetAnnotations()
-	ann[GeneratedForAnnotation] = b.w.Ref.Kind + "/" + b.w.Ref.Name
+	if m.Annotations == nil {
+		m.Annotations = map[string]string{}
+	}
+	m.Annotations[GeneratedForAnnotation] = b.w.Ref.Kind + "/" + b.w.Ref.Name
 	if f, ok := b.w.Annotations[HelmFilenameAnnotation]; ok {
-		ann[HelmFilenameAnnotation] = f
+		m.Annotations[HelmFilenameAnnotation] = f
 	}
-	_ = n.SetAnnotations(ann)
 }
 
 // resolveHPAs applies the workload's HPA conflict policy to the HPAs that target it.

@@ -91,12 +91,21 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		userObjects = map[key]bool{}
 		hist        = &histories{byTarget: map[key]*history.History{}, used: map[key]bool{}}
 	)
-	for _, n := range items {
+	// the kind decides first: most resources are none of the tool's business,
+	// and reading their metadata would only cost time
+	itemKeys := make([]key, len(items))
+	for i, n := range items {
+		av, kind := n.GetApiVersion(), n.GetKind()
+		relevant := workload.IsScalable(av, kind) || hpa.IsHPA(av, kind) || av == keda.APIVersion || (av == config.APIVersion && kind == HistoryKind)
+		if !relevant {
+			itemKeys[i] = key{kind: kind}
+			continue
+		}
+		k := key{kind, ns(n.GetNamespace()), n.GetName()}
+		itemKeys[i] = k
 		if workload.IsHook(n) {
 			continue
 		}
-		av, kind := n.GetApiVersion(), n.GetKind()
-		k := key{kind, ns(n.GetNamespace()), n.GetName()}
 		switch {
 		case workload.IsScalable(av, kind):
 			w := workload.FromNode(n)
@@ -203,7 +212,6 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			if spec.HPAConflict == config.HPAAdopt {
 				// the ScaledObject changed: render again
 				objs[0], _ = keda.ToRNode(so)
-				b.decorate(objs[0])
 				newKeys[key{keda.KindScaledObject, ns(w.Ref.Namespace), so.Metadata.Name}] = objs[0]
 			}
 		}
@@ -243,8 +251,8 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	// or follow their workload; stale generated objects and resolved HPAs go.
 	placed := map[*yaml.RNode]bool{}
 	result := make([]*yaml.RNode, 0, len(items)+2*len(workloads))
-	for _, n := range items {
-		k := key{n.GetKind(), ns(n.GetNamespace()), n.GetName()}
+	for i, n := range items {
+		k := itemKeys[i]
 		if g, ok := generated[k]; ok && g == n {
 			if repl, ok := newKeys[k]; ok && !placed[repl] {
 				keepHostAnnotations(n, repl)
@@ -257,7 +265,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		if drop[n] {
 			continue
 		}
-		if n.GetKind() == HistoryKind && n.GetApiVersion() == config.APIVersion && !opts.KeepHistories {
+		if k.kind == HistoryKind && !opts.KeepHistories && n.GetApiVersion() == config.APIVersion {
 			continue
 		}
 		result = append(result, n)
