@@ -248,3 +248,12 @@ func TestHistoryDirectory(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "history directory")
 }
+
+func TestHelpAndVersion(t *testing.T) {
+	_, stderr, code := runPR(t, nil, "--help")
+	require.Equal(t, 0, code)
+	require.Contains(t, stderr, "Examples:")
+	out, _, code := runPR(t, nil, "--version")
+	require.Equal(t, 0, code)
+	require.NotEmpty(t, strings.TrimSpace(out))
+}
