@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
@@ -118,8 +120,14 @@ func FuzzParseAnnotations(f *testing.F) {
 		if withPolicy {
 			policy = fuzzPolicy()
 		}
-		spec, d := annotations.Parse(fuzzRef, ann, policy)
-		spec2, d2 := annotations.Parse(fuzzRef, ann, policy)
+		var (
+			spec, spec2 *annotations.Spec
+			d, d2       diag.List
+		)
+		within(t, 5*time.Second, func() {
+			spec, d = annotations.Parse(fuzzRef, ann, policy)
+			spec2, d2 = annotations.Parse(fuzzRef, ann, policy)
+		})
 		if !reflect.DeepEqual(spec, spec2) || !reflect.DeepEqual(d, d2) {
 			t.Fatalf("Parse is not deterministic:\n%+v\n%+v", d, d2)
 		}
@@ -239,3 +247,21 @@ func checkSpec(t *testing.T, s *annotations.Spec) {
 // be skipped rather than fail (ML_AUTOSCALING_FUZZ_SKIP_KNOWN=1), for long
 // fuzzing runs; plain go test always fails on them.
 func skipKnown() bool { return os.Getenv("ML_AUTOSCALING_FUZZ_SKIP_KNOWN") == "1" }
+
+// within runs fn and fails the test, with every goroutine's stack, when fn
+// does not return within limit: a hang becomes a failing input instead of a
+// stalled fuzzing worker.
+func within(t *testing.T, limit time.Duration, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("no answer within %v:\n%s", limit, buf[:runtime.Stack(buf, true)])
+	}
+}

@@ -39,6 +39,9 @@ func checkKnownFields(node *yaml.Node, t reflect.Type, path string, out *diag.Li
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			key := node.Content[i].Value
 			sub := joinPath(path, key)
+			if key == "" {
+				sub = joinPath(path, `""`) // an empty key still needs a name in the message
+			}
 			ft, ok := fields[key]
 			if !ok {
 				allowed := strings.Join(names, ", ")

@@ -26,3 +26,16 @@ func TestRenderingAndSorting(t *testing.T) {
 	require.Equal(t, "Deployment/b: f: careful", l[1].Error())
 	require.Len(t, l.Errors(), 1)
 }
+
+func TestCredentialsAreRedacted(t *testing.T) {
+	var l List
+	l.Errorf(Ref{Kind: "Deployment", Name: "w"}, "ml-autoscaling.io/rabbitmq-queue", "amqp://user:secret@rabbit:5672/vhost", "see amqp://a:b@c", "bad %s", "https://x:y@h/p")
+	msg := l.Error()
+	require.NotContains(t, msg, "secret")
+	require.NotContains(t, msg, "x:y@")
+	require.NotContains(t, msg, "a:b@")
+	require.Contains(t, msg, "amqp://REDACTED@rabbit:5672/vhost")
+	require.Equal(t, "no url here", Redact("no url here"))
+	require.Equal(t, "sum(up) http://p:9090/?token=REDACTED&x=1", Redact("sum(up) http://p:9090/?token=abc&x=1"))
+	require.Equal(t, "mail me@example.com", Redact("mail me@example.com"))
+}

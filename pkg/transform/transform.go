@@ -147,6 +147,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	newObjects := map[*workload.Workload][]*yaml.RNode{}
 	var gpuUse []gpuUsage
 	newKeys := map[key]*yaml.RNode{}
+	owners := map[key]diag.Ref{}
 	drop := map[*yaml.RNode]bool{}
 	for _, w := range workloads {
 		spec := specs[w]
@@ -194,6 +195,12 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 				diags.Errorf(w.Ref, "metadata.name", o.GetName(), "rename the existing TriggerAuthentication",
 					"a hand-written TriggerAuthentication %s already exists with the name the tool generates", o.GetName())
 			}
+			if prev, clash := owners[k]; clash {
+				diags.Errorf(w.Ref, "metadata.name", w.Ref.Name, "distinct names for workloads in one namespace that both opt in",
+					"%s %s would be generated for both %s and %s; KEDA needs one name per ScaledObject", k.kind, o.GetName(), prev, w.Ref)
+				continue
+			}
+			owners[k] = w.Ref
 			newKeys[k] = o
 		}
 		// HPA conflicts

@@ -106,3 +106,12 @@ func TestHookWorkloadIsNotValidated(t *testing.T) {
 	require.Len(t, out.Items, 1)
 	require.Empty(t, out.Changed)
 }
+
+func TestSameNameDeploymentAndStatefulSetClash(t *testing.T) {
+	wl := func(kind string) string {
+		return "apiVersion: apps/v1\nkind: " + kind + "\nmetadata:\n  name: worker\n  namespace: ml\n  annotations:\n    ml-autoscaling.io/enabled: \"true\"\n    ml-autoscaling.io/cpu-utilization: \"60\"\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: x, resources: {requests: {cpu: 1}}}]\n"
+	}
+	out := Run(items(t, wl("Deployment")+"---\n"+wl("StatefulSet")), Options{})
+	require.True(t, out.Diagnostics.HasErrors())
+	require.Contains(t, out.Diagnostics.Error(), "ScaledObject worker would be generated for both Deployment/ml/worker and StatefulSet/ml/worker")
+}
