@@ -100,6 +100,9 @@ func LoadHistories(dir string) ([]*yaml.RNode, error) {
 		if err != nil {
 			return nil, fmt.Errorf("history %s: not valid YAML: %v", p, err)
 		}
+		if n.IsNilOrEmpty() || n.GetKind() != "ScalingHistory" {
+			return nil, fmt.Errorf("history %s: not a ScalingHistory (kind %q); the directory must hold only files written by `ml-autoscaling record`", p, n.GetKind())
+		}
 		out = append(out, n)
 	}
 	return out, nil

@@ -455,6 +455,9 @@ func (p *parser) nonNegative(key string) string { return p.number(key, true) }
 func (p *parser) secret(key string) string {
 	v := p.vals[key].v
 	if v == "" {
+		if p.has(key) {
+			p.fail(key, "the name of a Secret in the workload's namespace (lower-case DNS subdomain)", "empty Secret name")
+		}
 		return ""
 	}
 	if !config.IsDNSName(v) {

@@ -96,6 +96,10 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	itemKeys := make([]key, len(items))
 	for i, n := range items {
 		av, kind := n.GetApiVersion(), n.GetKind()
+		if kind == HistoryKind && av != config.APIVersion {
+			diags.Errorf(workload.RefOf(n), "apiVersion", av, config.APIVersion, "unsupported apiVersion for ScalingHistory")
+			continue
+		}
 		relevant := workload.IsScalable(av, kind) || hpa.IsHPA(av, kind) || av == keda.APIVersion || (av == config.APIVersion && kind == HistoryKind)
 		if !relevant {
 			itemKeys[i] = key{kind: kind}
