@@ -6,6 +6,7 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -148,6 +149,29 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 	}
 
+	// indexes, so that matching stays linear in the number of resources
+	hpasByTargetName := map[key][]*hpa.HPA{}
+	for _, h := range hpas {
+		k := key{"", ns(h.Namespace), h.Target.Name}
+		hpasByTargetName[k] = append(hpasByTargetName[k], h)
+	}
+	scaledByTarget := map[key][]*yaml.RNode{}
+	scaledByName := map[key]*yaml.RNode{}
+	for _, s := range scaled {
+		target, _ := s.Pipe(yaml.Lookup("spec", "scaleTargetRef"))
+		tkind, tname := "Deployment", ""
+		if target != nil {
+			if f := target.Field("kind"); f != nil && yaml.GetValue(f.Value) != "" {
+				tkind = yaml.GetValue(f.Value)
+			}
+			if f := target.Field("name"); f != nil {
+				tname = yaml.GetValue(f.Value)
+			}
+		}
+		tk := key{tkind, ns(s.GetNamespace()), tname}
+		scaledByTarget[tk] = append(scaledByTarget[tk], s)
+		scaledByName[key{keda.KindScaledObject, ns(s.GetNamespace()), s.GetName()}] = s
+	}
 	newObjects := map[*workload.Workload][]*yaml.RNode{}
 	var gpuUse []gpuUsage
 	newKeys := map[key]*yaml.RNode{}
@@ -169,29 +193,17 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			continue
 		}
 		so := b.so
-		// conflicting objects
-		for _, s := range scaled {
-			target, _ := s.Pipe(yaml.Lookup("spec", "scaleTargetRef"))
-			tkind, tname := "Deployment", ""
-			if target != nil {
-				if f := target.Field("kind"); f != nil && yaml.GetValue(f.Value) != "" {
-					tkind = yaml.GetValue(f.Value)
-				}
-				if f := target.Field("name"); f != nil {
-					tname = yaml.GetValue(f.Value)
-				}
-			}
-			if ns(s.GetNamespace()) != ns(w.Ref.Namespace) {
-				continue
-			}
-			if tkind == w.Ref.Kind && tname == w.Ref.Name {
-				diags.Errorf(workload.RefOf(s), "spec.scaleTargetRef", tkind+"/"+tname,
-					"remove the hand-written ScaledObject, or remove "+annotations.Prefix+annotations.KeyEnabled+" from the workload",
-					"hand-written ScaledObject targets %s, which also opts in to ml-autoscaling; KEDA allows one ScaledObject per workload", w.Ref)
-			} else if s.GetName() == so.Metadata.Name {
-				diags.Errorf(workload.RefOf(s), "metadata.name", s.GetName(), "a ScaledObject name not used by a scaled workload",
-					"a hand-written ScaledObject has the name the tool needs for %s", w.Ref)
-			}
+		// conflicting hand-written ScaledObjects: one targeting this workload,
+		// or one holding the name the tool needs
+		// wk is the workload's key (set above)
+		for _, s := range scaledByTarget[wk] {
+			diags.Errorf(workload.RefOf(s), "spec.scaleTargetRef", w.Ref.Kind+"/"+w.Ref.Name,
+				"remove the hand-written ScaledObject, or remove "+annotations.Prefix+annotations.KeyEnabled+" from the workload",
+				"hand-written ScaledObject targets %s, which also opts in to ml-autoscaling; KEDA allows one ScaledObject per workload", w.Ref)
+		}
+		if s, ok := scaledByName[key{keda.KindScaledObject, ns(w.Ref.Namespace), so.Metadata.Name}]; ok && !slices.Contains(scaledByTarget[wk], s) {
+			diags.Errorf(workload.RefOf(s), "metadata.name", s.GetName(), "a ScaledObject name not used by a scaled workload",
+				"a hand-written ScaledObject has the name the tool needs for %s", w.Ref)
 		}
 		for _, o := range objs {
 			k := key{o.GetKind(), ns(o.GetNamespace()), o.GetName()}
@@ -209,8 +221,8 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 		// HPA conflicts
 		var mine []*hpa.HPA
-		for _, h := range hpas {
-			if ns(h.Namespace) == ns(w.Ref.Namespace) && h.Targets(w.Ref.Kind, w.Ref.Name) {
+		for _, h := range hpasByTargetName[key{"", ns(w.Ref.Namespace), w.Ref.Name}] {
+			if h.Targets(w.Ref.Kind, w.Ref.Name) {
 				mine = append(mine, h)
 			}
 		}
