@@ -59,7 +59,7 @@ func ParsePolicy(data []byte, name string) (*config.Policy, diag.Ref, error) {
 // PolicyFromNode parses a policy node; errors come back as a diag.List.
 func PolicyFromNode(node *yaml.RNode) (*config.Policy, diag.Ref, error) {
 	var ref diag.Ref
-	if node != nil && !node.IsNilOrEmpty() {
+	if node != nil && !node.IsNilOrEmpty() && node.YNode().Kind == yaml.MappingNode {
 		ref = workload.RefOf(node)
 	}
 	p, d := config.Parse(node)

@@ -320,6 +320,10 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 		return Default(), nil
 	}
 	var out diag.List
+	if y := node.YNode(); y.Kind != yaml.MappingNode {
+		out.Errorf(diag.Ref{}, "policy document", "", "an "+Kind+" or ConfigMap resource (a YAML mapping)", "the policy is not a YAML mapping")
+		return nil, out
+	}
 	kind := node.GetKind()
 	ref := diag.Ref{APIVersion: node.GetApiVersion(), Kind: kind, Namespace: node.GetNamespace(), Name: node.GetName()}
 	var spec *yaml.Node
@@ -523,27 +527,9 @@ func IsNamespaceQualified(address string) bool {
 }
 
 // HasCredentials reports whether s carries plaintext credentials: a URL with
-// user information (scheme://user:password@host) or a password/token query parameter.
-func HasCredentials(s string) bool {
-	for _, field := range strings.Fields(s) {
-		u, err := url.Parse(field)
-		if err != nil || u.Scheme == "" {
-			continue
-		}
-		if u.User != nil {
-			if _, ok := u.User.Password(); ok || u.User.Username() != "" {
-				return true
-			}
-		}
-		for k := range u.Query() {
-			switch strings.ToLower(k) {
-			case "password", "passwd", "pass", "token", "access_token", "apikey", "api_key":
-				return true
-			}
-		}
-	}
-	return false
-}
+// user information (scheme://user:password@host) or a password/token query
+// parameter, anywhere in s (also inside a PromQL string).
+func HasCredentials(s string) bool { return diag.HasCredential(s) }
 
 // RedactURL replaces user information in URLs with "REDACTED" so that error
 // messages never repeat a credential.

@@ -116,6 +116,13 @@ var userInfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]*@`)
 // secretParam matches a credential-like URL query parameter and its value.
 var secretParam = regexp.MustCompile(`(?i)([?&](?:password|passwd|pass|token|access_token|apikey|api_key)=)[^&\s"']*`)
 
+// HasCredential reports whether s holds a credential: a URL with user
+// information (scheme://user:password@host) or a credential-like query
+// parameter (token=, password=, …), anywhere in the text.
+func HasCredential(s string) bool {
+	return (strings.Contains(s, "@") && userInfo.MatchString(s)) || (strings.Contains(s, "=") && secretParam.MatchString(s))
+}
+
 // Redact replaces the user information of every URL in s, and the values
 // of credential-like query parameters (token=, password=…), with REDACTED.
 func Redact(s string) string {

@@ -96,6 +96,9 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	// and reading their metadata would only cost time
 	itemKeys := make([]key, len(items))
 	for i, n := range items {
+		if n.YNode().Kind != yaml.MappingNode {
+			continue // not a resource: passed through untouched
+		}
 		av, kind := n.GetApiVersion(), n.GetKind()
 		if kind == HistoryKind && av != config.APIVersion {
 			diags.Errorf(workload.RefOf(n), "apiVersion", av, config.APIVersion, "unsupported apiVersion for ScalingHistory")
@@ -111,6 +114,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		if workload.IsHook(n) {
 			continue
 		}
+		checkStructure(n, workload.RefOf(n), &diags)
 		switch {
 		case workload.IsScalable(av, kind):
 			w := workload.FromNode(n)
@@ -368,6 +372,10 @@ func expandLists(items []*yaml.RNode, out *Output) []*yaml.RNode {
 func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool) []*yaml.RNode {
 	var res []*yaml.RNode
 	for _, n := range items {
+		if n.YNode().Kind != yaml.MappingNode {
+			res = append(res, n)
+			continue
+		}
 		kind := n.GetKind()
 		if kind != "List" && !(len(kind) > 4 && kind[len(kind)-4:] == "List") {
 			res = append(res, n)
@@ -395,6 +403,9 @@ func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool) []*yaml.RNod
 
 func anyRelevant(items []*yaml.RNode) bool {
 	for _, n := range items {
+		if n.YNode().Kind != yaml.MappingNode {
+			continue
+		}
 		av, kind := n.GetApiVersion(), n.GetKind()
 		if workload.IsScalable(av, kind) && annotations.HasAny(n.GetAnnotations()) {
 			return true
