@@ -79,6 +79,15 @@ bench:
 schemas:
 	UPDATE_GOLDEN=1 $(GO) test -count=1 ./internal/schema/
 
+# Coverage-guided fuzzing, one target after another (FUZZTIME each); crashers land in
+# pkg/<package>/testdata/fuzz/ and run as regression cases in make test.
+FUZZTIME ?= 10m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAnnotations$$' -fuzztime $(FUZZTIME) ./pkg/annotations/
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePolicy$$' -fuzztime $(FUZZTIME) ./pkg/config/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHistory$$' -fuzztime $(FUZZTIME) ./pkg/history/
+	$(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME) ./pkg/stream/
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
