@@ -46,14 +46,7 @@ policy's spec.predictive.query (with {namespace} and {name} placeholders) overri
       --bearer-token-file /var/run/secrets/token --since 28d --step 5m --out history/ manifests.yaml`,
 		Args:         cobra.MinimumNArgs(1),
 		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cmd.SilenceErrors = true
-			err := runRecord(cmd, f, args)
-			if err != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "error: %v\n", err)
-			}
-			return err
-		},
+		RunE: reportErrors(func(cmd *cobra.Command, args []string) error { return runRecord(cmd, f, args) }),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.prometheus, "prometheus", "", "base URL of the Prometheus HTTP API (required)")
@@ -203,4 +196,17 @@ func runRecord(cmd *cobra.Command, f *recordFlags, args []string) error {
 		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d values, %d gaps)\n", path, r.History.Len(), r.History.Gaps())
 	}
 	return record.Errors(results)
+}
+
+// reportErrors wraps an operator command: its error goes to stderr as one
+// "error: …" line, without cobra's usage text.
+func reportErrors(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cmd.SilenceErrors = true
+		err := run(cmd, args)
+		if err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "error: %v\n", err)
+		}
+		return err
+	}
 }
