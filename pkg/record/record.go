@@ -119,13 +119,15 @@ type Result struct {
 
 // DefaultQuery returns the demand query used when a Job has none: the
 // desired replicas of the HPA that KEDA creates for the workload's
-// ScaledObject. It returns one series per kube-state-metrics instance: with
-// several replicas of kube-state-metrics, set Job.Query to max(...) of it.
+// ScaledObject, as max(...) so that several kube-state-metrics instances
+// (or one restarted with new labels) still give one series.
 func DefaultQuery(namespace, name string) string {
 	if namespace == "" {
 		namespace = history.DefaultNamespace
 	}
-	return fmt.Sprintf(`kube_horizontalpodautoscaler_status_desired_replicas{namespace=%q,horizontalpodautoscaler=%q}`,
+	// max(...): kube-state-metrics run with several replicas, or restarted with
+	// new labels during the look-back, exports the same HPA more than once
+	return fmt.Sprintf(`max(kube_horizontalpodautoscaler_status_desired_replicas{namespace=%q,horizontalpodautoscaler=%q})`,
 		namespace, "keda-hpa-"+name)
 }
 

@@ -33,8 +33,8 @@ func testOptions(addr string) Options {
 
 func TestDefaultQuery(t *testing.T) {
 	tests := []struct{ namespace, name, want string }{
-		{"ml", "worker", `kube_horizontalpodautoscaler_status_desired_replicas{namespace="ml",horizontalpodautoscaler="keda-hpa-worker"}`},
-		{"", "api", `kube_horizontalpodautoscaler_status_desired_replicas{namespace="default",horizontalpodautoscaler="keda-hpa-api"}`},
+		{"ml", "worker", `max(kube_horizontalpodautoscaler_status_desired_replicas{namespace="ml",horizontalpodautoscaler="keda-hpa-worker"})`},
+		{"", "api", `max(kube_horizontalpodautoscaler_status_desired_replicas{namespace="default",horizontalpodautoscaler="keda-hpa-api"})`},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, DefaultQuery(tt.namespace, tt.name))
