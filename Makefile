@@ -45,8 +45,8 @@ $(KUSTOMIZE):
 # The main job on the example chart: rendered manifests go through the
 # post-renderer; the generated KEDA objects and the explanation are shown.
 demo: build $(HELM3)
-	@echo "== helm template demo charts/ml-autoscaling --post-renderer bin/ml-autoscaling-postrender --post-renderer-args=--config=examples/policy.yaml"
-	@$(HELM3) template demo charts/ml-autoscaling --namespace ml \
+	@echo "== helm template demo charts/ml-autoscaling --set services.vllmService.enabled=true --post-renderer bin/ml-autoscaling-postrender --post-renderer-args=--config=examples/policy.yaml"
+	@$(HELM3) template demo charts/ml-autoscaling --namespace ml --set services.vllmService.enabled=true \
 		--post-renderer $(BIN)/ml-autoscaling-postrender \
 		--post-renderer-args=--config=examples/policy.yaml --post-renderer-args=--namespace=ml > $(BIN)/demo-output.yaml
 	@echo
@@ -57,7 +57,7 @@ demo: build $(HELM3)
 	@grep -c '^kind: HorizontalPodAutoscaler' $(BIN)/demo-output.yaml || true
 	@echo
 	@echo "== explanation, per workload: helm template demo charts/ml-autoscaling | bin/ml-autoscaling plan --namespace=ml examples/policy.yaml -"
-	@$(HELM3) template demo charts/ml-autoscaling --namespace ml | $(BIN)/ml-autoscaling plan --namespace=ml examples/policy.yaml -
+	@$(HELM3) template demo charts/ml-autoscaling --namespace ml --set services.vllmService.enabled=true | $(BIN)/ml-autoscaling plan --namespace=ml examples/policy.yaml -
 
 test: build tools
 	$(GO) vet ./...
