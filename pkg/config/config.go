@@ -325,6 +325,10 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 		return nil, out
 	}
 	kind := node.GetKind()
+	if md := node.Field("metadata"); md != nil && md.Value != nil && md.Value.YNode().Kind != yaml.MappingNode {
+		out.Errorf(diag.Ref{APIVersion: node.GetApiVersion(), Kind: kind}, "metadata", "", "a mapping with name (and namespace)", "metadata is not a mapping")
+		return nil, out
+	}
 	ref := diag.Ref{APIVersion: node.GetApiVersion(), Kind: kind, Namespace: node.GetNamespace(), Name: node.GetName()}
 	var spec *yaml.Node
 	p := &Policy{APIVersion: node.GetApiVersion(), Kind: kind}

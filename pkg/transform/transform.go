@@ -100,13 +100,17 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			continue // not a resource: passed through untouched
 		}
 		av, kind := n.GetApiVersion(), n.GetKind()
-		if kind == HistoryKind && av != config.APIVersion {
-			diags.Errorf(workload.RefOf(n), "apiVersion", av, config.APIVersion, "unsupported apiVersion for ScalingHistory")
-			continue
-		}
-		relevant := workload.IsScalable(av, kind) || hpa.IsHPA(av, kind) || av == keda.APIVersion || (av == config.APIVersion && kind == HistoryKind)
+		relevant := workload.IsScalable(av, kind) || hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind
 		if !relevant {
 			itemKeys[i] = key{kind: kind}
+			continue
+		}
+		if bad := malformedMetadata(n); bad != "" {
+			diags.Errorf(diag.Ref{APIVersion: av, Kind: kind}, bad, "", "a mapping (metadata: {name: …, namespace: …, labels: {…}, annotations: {…}})", "%s is not a mapping", bad)
+			continue
+		}
+		if kind == HistoryKind && av != config.APIVersion {
+			diags.Errorf(workload.RefOf(n), "apiVersion", av, config.APIVersion, "unsupported apiVersion for ScalingHistory")
 			continue
 		}
 		k := key{kind, ns(n.GetNamespace()), n.GetName()}
@@ -323,6 +327,37 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	return out
 }
 
+// malformedMetadata returns the path of a metadata part that is present
+// but not a mapping ("" when metadata is usable): kyaml's metadata getters
+// panic on such resources, and no tool can read their name or annotations.
+func malformedMetadata(n *yaml.RNode) string { return MalformedMetadata(n) }
+
+// MalformedMetadata returns the path of a metadata part that is present but
+// not a mapping, or "" when the resource's metadata can be read.
+func MalformedMetadata(n *yaml.RNode) string {
+	md := n.Field("metadata")
+	if md == nil || md.Value == nil {
+		return ""
+	}
+	if k := md.Value.YNode().Kind; k != yaml.MappingNode {
+		if k == yaml.ScalarNode && md.Value.YNode().Tag == "!!null" {
+			return ""
+		}
+		return "metadata"
+	}
+	for _, f := range []string{"labels", "annotations"} {
+		sub := md.Value.Field(f)
+		if sub == nil || sub.Value == nil {
+			continue
+		}
+		y := sub.Value.YNode()
+		if y.Kind != yaml.MappingNode && !(y.Kind == yaml.ScalarNode && y.Tag == "!!null") {
+			return "metadata." + f
+		}
+	}
+	return ""
+}
+
 // keepHostAnnotations carries the file placement a KRM host (kpt, kustomize)
 // gave an earlier generated object over to the object that replaces it, so
 // that a regenerated object stays in the file it was written to.
@@ -407,7 +442,7 @@ func anyRelevant(items []*yaml.RNode) bool {
 			continue
 		}
 		av, kind := n.GetApiVersion(), n.GetKind()
-		if workload.IsScalable(av, kind) && annotations.HasAny(n.GetAnnotations()) {
+		if workload.IsScalable(av, kind) && (malformedMetadata(n) != "" || annotations.HasAny(n.GetAnnotations())) {
 			return true
 		}
 		if hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind {
