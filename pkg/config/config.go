@@ -329,6 +329,12 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 		out.Errorf(diag.Ref{APIVersion: node.GetApiVersion(), Kind: kind}, "metadata", "", "a mapping with name (and namespace)", "metadata is not a mapping")
 		return nil, out
 	}
+	for _, f := range []string{"labels", "annotations"} {
+		if sub, _ := node.Pipe(yaml.Lookup("metadata", f)); sub != nil && sub.YNode().Kind != yaml.MappingNode {
+			out.Errorf(diag.Ref{APIVersion: node.GetApiVersion(), Kind: kind}, "metadata."+f, "", "a mapping", "metadata.%s is not a mapping", f)
+			return nil, out
+		}
+	}
 	ref := diag.Ref{APIVersion: node.GetApiVersion(), Kind: kind, Namespace: node.GetNamespace(), Name: node.GetName()}
 	var spec *yaml.Node
 	p := &Policy{APIVersion: node.GetApiVersion(), Kind: kind}

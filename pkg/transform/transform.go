@@ -327,36 +327,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	return out
 }
 
-// malformedMetadata returns the path of a metadata part that is present
-// but not a mapping ("" when metadata is usable): kyaml's metadata getters
-// panic on such resources, and no tool can read their name or annotations.
-func malformedMetadata(n *yaml.RNode) string { return MalformedMetadata(n) }
-
-// MalformedMetadata returns the path of a metadata part that is present but
-// not a mapping, or "" when the resource's metadata can be read.
-func MalformedMetadata(n *yaml.RNode) string {
-	md := n.Field("metadata")
-	if md == nil || md.Value == nil {
-		return ""
-	}
-	if k := md.Value.YNode().Kind; k != yaml.MappingNode {
-		if k == yaml.ScalarNode && md.Value.YNode().Tag == "!!null" {
-			return ""
-		}
-		return "metadata"
-	}
-	for _, f := range []string{"labels", "annotations"} {
-		sub := md.Value.Field(f)
-		if sub == nil || sub.Value == nil {
-			continue
-		}
-		y := sub.Value.YNode()
-		if y.Kind != yaml.MappingNode && !(y.Kind == yaml.ScalarNode && y.Tag == "!!null") {
-			return "metadata." + f
-		}
-	}
-	return ""
-}
+func malformedMetadata(n *yaml.RNode) string { return workload.MalformedMetadata(n) }
 
 // keepHostAnnotations carries the file placement a KRM host (kpt, kustomize)
 // gave an earlier generated object over to the object that replaces it, so

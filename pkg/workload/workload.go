@@ -44,9 +44,44 @@ func IsScalable(apiVersion, kind string) bool {
 	return apiVersion == "apps/v1" && (kind == "Deployment" || kind == "StatefulSet")
 }
 
-// RefOf returns the diagnostic reference of any node.
+// RefOf returns the diagnostic reference of any resource node; a resource
+// whose metadata cannot be read gets a reference without name.
 func RefOf(n *yaml.RNode) diag.Ref {
+	if n.YNode().Kind != yaml.MappingNode {
+		return diag.Ref{}
+	}
+	if MalformedMetadata(n) != "" {
+		return diag.Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind()}
+	}
 	return diag.Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
+}
+
+// MalformedMetadata returns the path of a metadata part that is present but
+// not a mapping ("metadata", "metadata.labels", "metadata.annotations"), or
+// "" when the resource's metadata can be read. kyaml's metadata getters
+// panic on such resources, so every reader checks this first.
+func MalformedMetadata(n *yaml.RNode) string {
+	md := n.Field("metadata")
+	if md == nil || md.Value == nil {
+		return ""
+	}
+	isNull := func(y *yaml.Node) bool { return y.Kind == yaml.ScalarNode && y.Tag == "!!null" }
+	if y := md.Value.YNode(); y.Kind != yaml.MappingNode {
+		if isNull(y) {
+			return ""
+		}
+		return "metadata"
+	}
+	for _, f := range []string{"labels", "annotations"} {
+		sub := md.Value.Field(f)
+		if sub == nil || sub.Value == nil {
+			continue
+		}
+		if y := sub.Value.YNode(); y.Kind != yaml.MappingNode && !isNull(y) {
+			return "metadata." + f
+		}
+	}
+	return ""
 }
 
 // IsHook reports whether n is a Helm hook resource.
