@@ -106,7 +106,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			continue
 		}
 		if bad := malformedMetadata(n); bad != "" {
-			diags.Errorf(diag.Ref{APIVersion: av, Kind: kind}, bad, "", "a mapping (metadata: {name: …, namespace: …, labels: {…}, annotations: {…}})", "%s is not a mapping", bad)
+			diags.Errorf(workload.RefOf(n), bad, "", "a mapping (metadata: {name: …, namespace: …, labels: {…}, annotations: {…}})", "%s is not a mapping", bad)
 			continue
 		}
 		if kind == HistoryKind && av != config.APIVersion {

@@ -50,7 +50,7 @@ func RefOf(n *yaml.RNode) diag.Ref {
 	if n.YNode().Kind != yaml.MappingNode {
 		return diag.Ref{}
 	}
-	if MalformedMetadata(n) != "" {
+	if MalformedMetadata(n) == "metadata" {
 		return diag.Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind()}
 	}
 	return diag.Ref{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
