@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -95,6 +97,13 @@ func LoadHistories(dir string) ([]*yaml.RNode, error) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, err
+		}
+		docs, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
+		if err != nil {
+			return nil, fmt.Errorf("history %s: not valid YAML: %v", p, err)
+		}
+		if len(docs) > 1 {
+			return nil, fmt.Errorf("history %s: holds more than one document (%d); `ml-autoscaling record` writes one ScalingHistory per file", p, len(docs))
 		}
 		n, err := yaml.Parse(string(b))
 		if err != nil {

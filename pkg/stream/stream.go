@@ -70,12 +70,17 @@ func isSeparator(line []byte) bool {
 	return len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'
 }
 
-// markers are the substrings that make a document worth parsing.
+// markers are the substrings that make a document worth parsing. Escape
+// sequences in double-quoted YAML (\x2e, \u002e) can spell any key or kind,
+// so a document that uses them is parsed too.
 var markers = [][]byte{
 	[]byte("ml-autoscaling.io"),
 	[]byte("HorizontalPodAutoscaler"),
 	[]byte("keda.sh"),
 	[]byte("ScalingHistory"),
+	[]byte(`\x`),
+	[]byte(`\u`),
+	[]byte(`\U`),
 }
 
 // Interesting reports whether a document may matter to the transform.

@@ -114,6 +114,11 @@ func (b *builder) applyPredictive(h *history.History) diag.List {
 		d.Errorf(b.w.Ref, field, "", "a valid policy predictive section", "%v", err)
 		return d
 	}
+	if h.Step > o.Slot {
+		d.Errorf(h.Ref(), "spec.step", history.FormatDuration(h.Step), "at most the policy's spec.predictive.slot ("+history.FormatDuration(o.Slot)+"): record with a shorter --step, or raise the slot",
+			"the history's step is longer than the slot of the predictive profile")
+		return d
+	}
 	s, err := predict.Plan(predict.Series{Start: h.Start, Step: h.Step, Values: h.Floats()}, o)
 	if predict.IsDecline(err) {
 		d.Warnf(b.w.Ref, field, "%v (history %s)", err, h.Ref())

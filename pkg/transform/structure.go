@@ -43,4 +43,35 @@ func checkStructure(n *yaml.RNode, ref diag.Ref, out *diag.List) {
 		}
 	}
 	walk(n.YNode(), "", false)
+	if size := expandedSize(n.YNode(), map[*yaml.Node]int{}, 0); size > maxExpandedNodes {
+		out.Errorf(ref, "", "", fmt.Sprintf("at most %d nodes once YAML aliases are expanded", maxExpandedNodes),
+			"YAML aliases expand to more than %d nodes (an alias bomb); every reader after the tool would expand them", maxExpandedNodes)
+	}
+}
+
+// maxExpandedNodes bounds a resource's size with its aliases expanded.
+const maxExpandedNodes = 1_000_000
+
+// expandedSize counts the nodes of y with aliases expanded, memoised, and
+// stops counting once past the limit.
+func expandedSize(y *yaml.Node, memo map[*yaml.Node]int, depth int) int {
+	if y == nil || depth > 1000 {
+		return maxExpandedNodes + 1
+	}
+	if v, ok := memo[y]; ok {
+		return v
+	}
+	memo[y] = maxExpandedNodes + 1 // a cycle counts as too large
+	size := 1
+	if y.Kind == yaml.AliasNode {
+		size += expandedSize(y.Alias, memo, depth+1)
+	}
+	for _, c := range y.Content {
+		size += expandedSize(c, memo, depth+1)
+		if size > maxExpandedNodes {
+			break
+		}
+	}
+	memo[y] = size
+	return size
 }
