@@ -15,7 +15,9 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // fuzzRef is the workload every fuzzed annotation map belongs to.
@@ -92,6 +94,9 @@ func annotationSeeds(t testing.TB) []string {
 			continue // malformed catalogue inputs have no usable annotations
 		}
 		for _, n := range nodes {
+			if n.YNode().Kind != yaml.MappingNode || workload.MalformedMetadata(n) != "" {
+				continue // kyaml's getters panic on malformed metadata
+			}
 			if a := n.GetAnnotations(); annotations.HasAny(a) {
 				seeds = append(seeds, encodeAnnotations(a))
 			}
