@@ -49,6 +49,7 @@ func encodeAnnotations(m map[string]string) string {
 	return strings.Join(lines, "\n")
 }
 
+// sortedKeys returns the keys of m in order, so that seeds are stable.
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
