@@ -43,7 +43,7 @@ with the capacity at which the 99th percentile needs --p99-replicas replicas (de
   ml-autoscaling backtest --column m_small_rps --chart out.svg servegen_llm_rps_10min.csv`,
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true,
-		RunE: reportErrors(func(cmd *cobra.Command, args []string) error { return runBacktest(cmd, f, args[0]) }),
+		RunE:         reportErrors(func(cmd *cobra.Command, args []string) error { return runBacktest(cmd, f, args[0]) }),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.config, "config", "", "policy file (predictive settings)")

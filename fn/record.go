@@ -46,7 +46,7 @@ policy's spec.predictive.query (with {namespace} and {name} placeholders) overri
       --bearer-token-file /var/run/secrets/token --since 28d --step 5m --out history/ manifests.yaml`,
 		Args:         cobra.MinimumNArgs(1),
 		SilenceUsage: true,
-		RunE: reportErrors(func(cmd *cobra.Command, args []string) error { return runRecord(cmd, f, args) }),
+		RunE:         reportErrors(func(cmd *cobra.Command, args []string) error { return runRecord(cmd, f, args) }),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.prometheus, "prometheus", "", "base URL of the Prometheus HTTP API (required)")

@@ -116,6 +116,7 @@ drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 0 {
 			p.stderr = cmd.ErrOrStderr()
+			cmd.SetIn(&countingReader{r: cmd.InOrStdin()})
 			return rlMode(cmd, args)
 		}
 		return standalone(cmd, p, args)
@@ -182,6 +183,7 @@ on errors, like the function. Use "" as the policy for built-in defaults.`,
 // that does not end with a document separator never runs into the next one.
 func readInputs(stdin io.Reader, paths []string) ([]*yaml.RNode, error) {
 	var items []*yaml.RNode
+	var total int64
 	for _, path := range paths {
 		var r io.Reader = stdin
 		if path != "-" {
@@ -189,6 +191,16 @@ func readInputs(stdin io.Reader, paths []string) ([]*yaml.RNode, error) {
 			if err != nil {
 				return nil, err
 			}
+			total += int64(len(b))
+			largeInput(total)
+			r = bytes.NewReader(b)
+		} else {
+			b, err := io.ReadAll(stdin)
+			if err != nil {
+				return nil, err
+			}
+			total += int64(len(b))
+			largeInput(total)
 			r = bytes.NewReader(b)
 		}
 		nodes, err := (&kio.ByteReader{Reader: r, OmitReaderAnnotations: true}).Read()

@@ -45,7 +45,7 @@ func BenchmarkWholeProcess(b *testing.B) {
 	if err := os.WriteFile(policy, []byte("apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: default}\n"), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{50, 50000} {
+	for _, n := range []int{50, 500, 5000, 50000} {
 		in := gen.Stream(gen.Options{Resources: n, OptedIn: 0.1, Seed: 1})
 		b.Run(fmt.Sprintf("identity/resources=%d", n), func(b *testing.B) { benchProcess(b, identity, in) })
 		b.Run(fmt.Sprintf("postrender/resources=%d", n), func(b *testing.B) { benchProcess(b, pr, in) })
