@@ -12,15 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ml-autoscaling/ml-autoscaling/internal/badinput"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-// badInputDir holds the bad-input catalogue shared with the post-renderer
-// (see its README.md).
-const badInputDir = "../testdata/bad-input"
 
 // fnCaseTimeout bounds every catalogue run of the function.
 const fnCaseTimeout = 20 * time.Second
@@ -40,31 +37,19 @@ type fnBadCase struct {
 	skip string
 }
 
-// readCatalogueLines returns the non-empty, non-comment lines of a
-// catalogue file; nil when it does not exist.
-func readCatalogueLines(t *testing.T, path string) []string {
+// mustLines reads a catalogue line file (nil when absent).
+func mustLines(t *testing.T, path string) []string {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
+	lines, err := badinput.ReadLines(path)
 	require.NoError(t, err)
-	out := []string{}
-	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.TrimRight(l, "\r")
-		if l == "" || l == "#" || strings.HasPrefix(l, "# ") {
-			continue
-		}
-		out = append(out, l)
-	}
-	return out
+	return lines
 }
 
 // loadFnBadCases reads the catalogue for the function and adds the
 // generated cases, written to a temporary directory.
 func loadFnBadCases(t *testing.T) []fnBadCase {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join(badInputDir, "*"))
+	dirs, err := filepath.Glob(filepath.Join(badinput.Dir, "*"))
 	require.NoError(t, err)
 	var out []fnBadCase
 	for _, d := range dirs {
@@ -77,11 +62,11 @@ func loadFnBadCases(t *testing.T) []fnBadCase {
 		}
 		c.histories, err = filepath.Glob(filepath.Join(d, "history", "*.yaml"))
 		require.NoError(t, err)
-		c.args = readCatalogueLines(t, filepath.Join(d, "args.txt"))
-		c.errors = readCatalogueLines(t, filepath.Join(d, "fn-stderr.txt"))
+		c.args = mustLines(t, filepath.Join(d, "args.txt"))
+		c.errors = mustLines(t, filepath.Join(d, "fn-stderr.txt"))
 		if c.errors == nil {
-			c.errors = readCatalogueLines(t, filepath.Join(d, "stderr.txt"))
-			c.expected = readCatalogueLines(t, filepath.Join(d, "expected.txt"))
+			c.errors = mustLines(t, filepath.Join(d, "stderr.txt"))
+			c.expected = mustLines(t, filepath.Join(d, "expected.txt"))
 		}
 		if b, err := os.ReadFile(filepath.Join(d, "fn-skip.txt")); err == nil {
 			c.skip = strings.TrimSpace(string(b))
@@ -103,62 +88,18 @@ type fnGenerated struct {
 	errors, expected []string
 }
 
-// fnOptedIn is an opted-in Deployment that needs nothing from the policy.
-const fnOptedIn = `# Source: chart/templates/worker.yaml
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: worker
-  namespace: ml
-  annotations:
-    ml-autoscaling.io/enabled: "true"
-    ml-autoscaling.io/cpu-utilization: "60"
-spec:
-  replicas: 2
-  template:
-    spec:
-      containers:
-      - name: worker
-        image: registry.example.com/worker:1.0
-        resources:
-          requests: {cpu: 250m}
-`
-
-// fnAliasBomb returns the lines of a billion-laughs anchor chain at the given indentation.
-func fnAliasBomb(indent string, levels int) string {
-	var b strings.Builder
-	b.WriteString(indent + `l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
-	for i := 1; i <= levels; i++ {
-		refs := strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d,", i-1), 10), ",")
-		fmt.Fprintf(&b, "%sl%d: &l%d [%s]\n", indent, i, i, refs)
-	}
-	return b.String()
-}
-
 // fnGeneratedCases mirrors the post-renderer's generated cases: 10 MB
 // documents and alias bombs.
 func fnGeneratedCases() []fnGenerated {
-	const size = 10 << 20
-	var big strings.Builder
-	big.WriteString("# Source: chart/templates/big.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: ml\ndata:\n")
-	for i := 0; big.Len() < size; i++ {
-		fmt.Fprintf(&big, "  key-%07d: %s\n", i, strings.Repeat("x", 100))
-	}
-	var env strings.Builder
-	env.WriteString(strings.TrimSuffix(fnOptedIn, "          requests: {cpu: 250m}\n") + "          requests: {cpu: 250m}\n        env:\n")
-	for i := 0; env.Len() < size; i++ {
-		fmt.Fprintf(&env, "        - {name: VAR_%07d, value: %s}\n", i, strings.Repeat("v", 100))
-	}
-	env.WriteString("        - {name: LAST, value: last}")
-	bombCM := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n  namespace: ml\n  labels:\n" + fnAliasBomb("    ", 9)
-	bombWorkload := strings.Replace(fnOptedIn, "spec:\n  replicas: 2\n  template:\n", "spec:\n  replicas: 2\n  template:\n    metadata:\n      annotations:\n"+fnAliasBomb("        ", 9), 1)
-	bombAnnotation := strings.Replace(fnOptedIn, "  annotations:\n", "  labels:\n"+fnAliasBomb("    ", 9)+"  annotations:\n    ml-autoscaling.io/max-replicas: *l9\n", 1)
+	big := badinput.BigConfigMap(badinput.TenMB)
+	bombCM, bombWorkload, bombAnnotation := badinput.Bombs()
+	fnOptedIn := badinput.OptedIn
 	return []fnGenerated{
-		{name: "generated/10mb-unowned-configmap", stdin: "---\n" + big.String() + "---\n" + fnOptedIn,
+		{name: "generated/10mb-unowned-configmap", stdin: "---\n" + big + "---\n" + fnOptedIn,
 			expected: []string{"exit 0", "unowned-byte-for-byte", "count 1 kind: ScaledObject"}},
-		{name: "generated/10mb-opted-in-workload", stdin: env.String() + "\n",
+		{name: "generated/10mb-opted-in-workload", stdin: badinput.BigWorkload(badinput.TenMB, ""),
 			expected: []string{"exit 0", "count 1 kind: ScaledObject", "match VAR_0000000", "nomatch replicas: 2"}},
-		{name: "generated/10mb-malformed-opted-in-workload", stdin: env.String() + "]\n",
+		{name: "generated/10mb-malformed-opted-in-workload", stdin: badinput.BigWorkload(badinput.TenMB, "]"),
 			errors: []string{`(?i)yaml`}},
 		{name: "generated/alias-bomb-unowned", stdin: "---\n" + bombCM + "---\n" + fnOptedIn,
 			expected: []string{"exit 0", "count 1 kind: ScaledObject"}},

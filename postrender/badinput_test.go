@@ -12,12 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ml-autoscaling/ml-autoscaling/internal/badinput"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/stretchr/testify/require"
 )
-
-// badInputDir holds the bad-input catalogue (see its README.md).
-const badInputDir = "../testdata/bad-input"
 
 // caseTimeout bounds every catalogue run: a hang is a failure.
 const caseTimeout = 20 * time.Second
@@ -51,30 +49,18 @@ func (c badCase) flags() []string {
 	return append(out, c.args...)
 }
 
-// readCaseLines returns the non-empty lines of a catalogue file that are not
-// comments ("# " at the start); nil when the file does not exist.
-func readCaseLines(t *testing.T, path string) []string {
+// mustLines reads a catalogue line file (nil when absent).
+func mustLines(t *testing.T, path string) []string {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
+	lines, err := badinput.ReadLines(path)
 	require.NoError(t, err)
-	out := []string{}
-	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.TrimRight(l, "\r")
-		if l == "" || strings.HasPrefix(l, "# ") || l == "#" {
-			continue
-		}
-		out = append(out, l)
-	}
-	return out
+	return lines
 }
 
 // loadBadCases reads the catalogue directories and adds the generated cases.
 func loadBadCases(t *testing.T) []badCase {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join(badInputDir, "*"))
+	dirs, err := filepath.Glob(filepath.Join(badinput.Dir, "*"))
 	require.NoError(t, err)
 	var out []badCase
 	for _, d := range dirs {
@@ -90,91 +76,28 @@ func loadBadCases(t *testing.T) []badCase {
 		if _, err := os.Stat(filepath.Join(d, "history")); err == nil {
 			c.history = filepath.Join(d, "history")
 		}
-		c.args = readCaseLines(t, filepath.Join(d, "args.txt"))
-		c.errors = readCaseLines(t, filepath.Join(d, "stderr.txt"))
-		c.expected = readCaseLines(t, filepath.Join(d, "expected.txt"))
+		c.args = mustLines(t, filepath.Join(d, "args.txt"))
+		c.errors = mustLines(t, filepath.Join(d, "stderr.txt"))
+		c.expected = mustLines(t, filepath.Join(d, "expected.txt"))
 		require.True(t, (c.errors == nil) != (c.expected == nil), "%s: exactly one of stderr.txt and expected.txt", d)
 		out = append(out, c)
 	}
 	return append(out, generatedCases()...)
 }
 
-// badOptedIn is an opted-in Deployment that needs nothing from the policy.
-const badOptedIn = `# Source: chart/templates/worker.yaml
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: worker
-  namespace: ml
-  annotations:
-    ml-autoscaling.io/enabled: "true"
-    ml-autoscaling.io/cpu-utilization: "60"
-spec:
-  replicas: 2
-  template:
-    spec:
-      containers:
-      - name: worker
-        image: registry.example.com/worker:1.0
-        resources:
-          requests: {cpu: 250m}
-`
-
-// tenMB is the size of the large generated documents.
-const tenMB = 10 << 20
-
-// bigConfigMap returns a ConfigMap of about size bytes, in many keys.
-func bigConfigMap(size int) string {
-	var b strings.Builder
-	b.WriteString("# Source: chart/templates/big.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: ml\ndata:\n")
-	line := strings.Repeat("x", 100)
-	for i := 0; b.Len() < size; i++ {
-		fmt.Fprintf(&b, "  key-%07d: %s\n", i, line)
-	}
-	return b.String()
-}
-
-// bigWorkload returns the opted-in Deployment with about size bytes of
-// environment variables; tail is appended to its last line.
-func bigWorkload(size int, tail string) string {
-	var b strings.Builder
-	b.WriteString(strings.TrimSuffix(badOptedIn, "          requests: {cpu: 250m}\n"))
-	b.WriteString("          requests: {cpu: 250m}\n        env:\n")
-	val := strings.Repeat("v", 100)
-	for i := 0; b.Len() < size; i++ {
-		fmt.Fprintf(&b, "        - {name: VAR_%07d, value: %s}\n", i, val)
-	}
-	b.WriteString("        - {name: LAST, value: last}" + tail + "\n")
-	return b.String()
-}
-
-// aliasBomb returns YAML lines (at the given indentation) that define a
-// billion-laughs anchor chain: 10^levels expansions of the last anchor.
-func aliasBomb(indent string, levels int) string {
-	var b strings.Builder
-	b.WriteString(indent + `l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
-	for i := 1; i <= levels; i++ {
-		refs := strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d,", i-1), 10), ",")
-		fmt.Fprintf(&b, "%sl%d: &l%d [%s]\n", indent, i, i, refs)
-	}
-	return b.String()
-}
-
 // generatedCases are the catalogue entries built here instead of being
 // committed: three 10 MB documents and three alias bombs.
 func generatedCases() []badCase {
 	cm := "# Source: chart/templates/config.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: small, namespace: ml}\ndata: {a: b}\n"
-	bombCM := "# Source: chart/templates/bomb.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n  namespace: ml\n  labels:\n" + aliasBomb("    ", 9)
-	bombWorkload := strings.Replace(badOptedIn, "spec:\n  replicas: 2\n  template:\n", "spec:\n  replicas: 2\n  template:\n    metadata:\n      annotations:\n"+aliasBomb("        ", 9), 1)
-	bombAnnotation := strings.Replace(badOptedIn, "  annotations:\n", "  labels:\n"+aliasBomb("    ", 9)+"  annotations:\n    ml-autoscaling.io/max-replicas: *l9\n", 1)
+	bombCM, bombWorkload, bombAnnotation := badinput.Bombs()
 	return []badCase{
-		{name: "generated/10mb-unowned-configmap", stdin: []byte("---\n" + bigConfigMap(tenMB) + "---\n" + badOptedIn),
+		{name: "generated/10mb-unowned-configmap", stdin: []byte("---\n" + badinput.BigConfigMap(badinput.TenMB) + "---\n" + badinput.OptedIn),
 			expected: []string{"exit 0", "unowned-byte-for-byte", "count 1 kind: ScaledObject"}},
-		{name: "generated/10mb-opted-in-workload", stdin: []byte("---\n" + cm + "---\n" + bigWorkload(tenMB, "")),
+		{name: "generated/10mb-opted-in-workload", stdin: []byte("---\n" + cm + "---\n" + badinput.BigWorkload(badinput.TenMB, "")),
 			expected: []string{"exit 0", "unowned-byte-for-byte", "count 1 kind: ScaledObject", "match VAR_0000000", "nomatch replicas: 2"}},
-		{name: "generated/10mb-malformed-opted-in-workload", stdin: []byte("---\n" + cm + "---\n" + bigWorkload(tenMB, "]")),
+		{name: "generated/10mb-malformed-opted-in-workload", stdin: []byte("---\n" + cm + "---\n" + badinput.BigWorkload(badinput.TenMB, "]")),
 			errors: []string{`document 2 \(chart/templates/worker\.yaml\)`, "cannot parse", "allowed: valid YAML"}},
-		{name: "generated/alias-bomb-unowned", stdin: []byte("---\n" + bombCM + "---\n" + badOptedIn),
+		{name: "generated/alias-bomb-unowned", stdin: []byte("---\n" + bombCM + "---\n" + badinput.OptedIn),
 			expected: []string{"exit 0", "unowned-byte-for-byte", "count 1 kind: ScaledObject"}},
 		{name: "generated/alias-bomb-in-opted-in-workload", stdin: []byte("---\n" + cm + "---\n" + bombWorkload),
 			errors: []string{`Deployment/ml/worker|document 2`, `(?i)alias`}},
