@@ -13,7 +13,7 @@ import (
 )
 
 // historyFixtures are the recorded histories of the predictive golden
-// cases, cut from the shared real traces (see testdata/history/README.md):
+// cases, cut from the real traces in testdata/traces (origin and licence in its README):
 // the last days of a trace, demand = ceil(value / perReplica).
 var historyFixtures = []struct {
 	dir, trace, column string
@@ -27,7 +27,7 @@ var historyFixtures = []struct {
 }
 
 // TestWriteHistoryFixtures regenerates testdata/<case>/input-history.yaml
-// from the shared traces under UPDATE_GOLDEN=1; otherwise it checks that the
+// from the real traces under UPDATE_GOLDEN=1; otherwise it checks that the
 // committed fixtures still decode.
 func TestWriteHistoryFixtures(t *testing.T) {
 	for _, f := range historyFixtures {
@@ -39,10 +39,8 @@ func TestWriteHistoryFixtures(t *testing.T) {
 			require.NoError(t, err, path)
 			continue
 		}
-		file, err := os.Open(filepath.Join("../../shared/data/traces", f.trace))
-		if err != nil {
-			t.Skipf("shared traces not available: %v", err)
-		}
+		file, err := os.Open(filepath.Join("../testdata/traces", f.trace))
+		require.NoError(t, err)
 		s, err := backtest.ReadCSV(file, f.column)
 		file.Close()
 		require.NoError(t, err)

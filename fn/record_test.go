@@ -52,10 +52,7 @@ spec:
 
 // taxi returns 28 days of the NYC taxi trace as replicas, stamped to end at recordEnd.
 func taxi(t *testing.T) ([]float64, []promtest.Sample) {
-	f, err := os.Open("../../shared/data/traces/nab_nyc_taxi_30min.csv")
-	if err != nil && os.Getenv("CI") != "true" {
-		t.Skipf("shared traces not available: %v", err)
-	}
+	f, err := os.Open("../testdata/traces/nab_nyc_taxi_30min.csv")
 	require.NoError(t, err)
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()

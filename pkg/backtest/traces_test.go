@@ -2,7 +2,6 @@ package backtest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -17,8 +16,8 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/predict"
 )
 
-// tracesDir holds the shared real traces (/work/shared/data/traces).
-const tracesDir = "../../../shared/data/traces/"
+// tracesDir holds the real traces (origin and licence in its README).
+const tracesDir = "../../testdata/traces/"
 
 // traceCase is one benchmark trace and what the schedule is expected to do
 // on it with the default settings (see RESULTS.md for the measured figures
@@ -41,15 +40,11 @@ var traceCases = []traceCase{
 	{name: "asg (control)", file: "nab_asg_cpu_util_5min.csv", control: true, declines: true},
 }
 
-// loadDemand reads a shared trace as demand in replicas: ceil(value ÷
-// capacity), with the capacity such that the p99 needs 20 replicas. It
-// skips the test when the shared traces are absent.
+// loadDemand reads a trace as demand in replicas: ceil(value ÷
+// capacity), with the capacity such that the p99 needs 20 replicas.
 func loadDemand(tb testing.TB, tc traceCase) predict.Series {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(tracesDir, tc.file))
-	if errors.Is(err, os.ErrNotExist) {
-		tb.Skipf("shared traces are absent (%v): they live in /work/shared/data/traces, see its README", err)
-	}
 	require.NoError(tb, err)
 	defer f.Close()
 	s, err := ReadCSV(f, tc.column)
@@ -62,7 +57,7 @@ func loadDemand(tb testing.TB, tc traceCase) predict.Series {
 	return ToReplicas(s, per)
 }
 
-// TestTraces backtests the default settings on every shared trace (7 days
+// TestTraces backtests the default settings on every real trace in testdata/traces (7 days
 // of hold-out, re-planned daily, lag 10m, cooldown 5m) and checks the
 // guarantees; the full tables are logged (go test -v), and with
 // BACKTEST_CHART_DIR=dir a PNG chart per trace is written there.
@@ -164,7 +159,7 @@ func hindsightBound(r *Report, budget float64) float64 {
 	return best / re.UnderReplicaHours
 }
 
-// BenchmarkBacktestTraces runs the default backtest on every shared trace
+// BenchmarkBacktestTraces runs the default backtest on every real trace in testdata/traces
 // (one op = all of them: parse excluded, 7 re-plans and 4 simulations
 // each).
 func BenchmarkBacktestTraces(b *testing.B) {

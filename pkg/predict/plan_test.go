@@ -2,7 +2,6 @@ package predict
 
 import (
 	"bufio"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -40,9 +39,6 @@ func synth(days int, step time.Duration, base, amp, weekendFactor, noise float64
 func readTrace(t *testing.T, path string) Series {
 	t.Helper()
 	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("trace %s is absent: %v", path, err)
-	}
 	require.NoError(t, err)
 	defer f.Close()
 	var times []time.Time
@@ -118,22 +114,12 @@ func TestPlanDeclines(t *testing.T) {
 	}
 }
 
-func TestPlanDeclinesOnSharedControl(t *testing.T) {
-	s := readTrace5m(t, "../../../shared/data/traces/nab_asg_cpu_util_5min.csv")
+func TestPlanDeclinesOnControl5m(t *testing.T) {
+	s := readTrace(t, "../../testdata/traces/nab_asg_cpu_util_5min.csv")
 	_, err := Plan(inReplicas(s), DefaultOptions())
 	var d *DeclineError
 	require.ErrorAs(t, err, &d)
 	assert.Contains(t, d.Reason, "no daily or weekly pattern in 62.7 days")
-}
-
-// readTrace5m reads the shared 5-minute control trace (timestamps at odd
-// minutes are floored to the 5-minute grid).
-func readTrace5m(t *testing.T, path string) Series {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared trace %s is absent (%v); the hourly fixture covers the decline", path, err)
-	}
-	return readTrace(t, path)
 }
 
 func TestPlanPlansPeriodicFixture(t *testing.T) {

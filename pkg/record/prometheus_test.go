@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"math"
 	"os"
 	"strconv"
@@ -18,9 +17,9 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 )
 
-// tracePath is the NYC taxi trace (NAB, 30-minute buckets) in the shared
-// data beside the repository.
-const tracePath = "../../../shared/data/traces/nab_nyc_taxi_30min.csv"
+// tracePath is the NYC taxi trace (NAB, 30-minute buckets); origin and
+// licence in testdata/traces/README.md.
+const tracePath = "../../testdata/traces/nab_nyc_taxi_30min.csv"
 
 const (
 	hpaMetric = "kube_horizontalpodautoscaler_status_desired_replicas"
@@ -38,9 +37,6 @@ var fixedNow = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 func taxiReplicas(t testing.TB, n int) []float64 {
 	t.Helper()
 	f, err := os.Open(tracePath)
-	if errors.Is(err, os.ErrNotExist) && os.Getenv("CI") != "true" {
-		t.Skipf("the shared trace %s is not here; it lives in shared/data/traces beside the repository", tracePath)
-	}
 	require.NoError(t, err)
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
