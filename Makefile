@@ -17,7 +17,7 @@ KUSTOMIZE := $(BIN)/kustomize
 
 SOURCES := $(shell find fn postrender pkg internal -name '*.go' ! -name '*_test.go') go.mod go.sum
 
-.PHONY: all build tools demo test e2e bench fmt vet clean image schemas fuzz
+.PHONY: all build tools prometheus demo test e2e bench fmt vet clean image schemas fuzz
 
 all: build
 
@@ -59,9 +59,18 @@ demo: build $(HELM3)
 	@echo "== explanation, per workload: helm template demo charts/ml-autoscaling | bin/ml-autoscaling plan --namespace=ml examples/policy.yaml -"
 	@$(HELM3) template demo charts/ml-autoscaling --namespace ml --set services.vllmService.enabled=true | $(BIN)/ml-autoscaling plan --namespace=ml examples/policy.yaml -
 
-test: build tools
+# make test installs what its tests need (the pinned CLIs; Prometheus from the
+# Debian package, which needs root or sudo) and fails, never skips, when a test
+# cannot run: internal/testreport fails the run on any skip that does not say
+# "optional:".
+test: build tools prometheus
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	@$(GO) build -o $(BIN)/testreport ./internal/testreport
+	@set -o pipefail; $(GO) test -count=1 -json ./... | $(BIN)/testreport
+
+# Prometheus and promtool for the tests that run a real server.
+prometheus:
+	@sh internal/promtest/install.sh || { echo "make: installing Prometheus failed; run as root: sh internal/promtest/install.sh" >&2; exit 1; }
 
 # Every example against the real CLIs (part of make test).
 e2e: build tools

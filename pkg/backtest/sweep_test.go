@@ -19,7 +19,7 @@ import (
 // static-p90). It only runs with BACKTEST_SWEEP=1 (about 10 s).
 func TestTradeOffSweep(t *testing.T) {
 	if os.Getenv("BACKTEST_SWEEP") == "" {
-		t.Skip("set BACKTEST_SWEEP=1 to print the trade-off sweep")
+		t.Skip("optional: set BACKTEST_SWEEP=1 to print the trade-off sweep")
 	}
 	var demands []predict.Series
 	var names []string
