@@ -168,7 +168,7 @@ func TestBadInputCatalogueFunction(t *testing.T) {
 	for _, c := range loadFnBadCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			if c.skip != "" {
-				t.Skip(c.skip)
+				t.Skip("n/a: does not apply to the function: " + c.skip)
 			}
 			policy := c.policy
 			if policy == "" {

@@ -14,7 +14,7 @@ import (
 
 // machinePaths are absolute paths that exist only on one machine; no tracked
 // file may name them. (Written in two parts so this file does not match.)
-var machinePaths = regexp.MustCompile(`(^|[^A-Za-z0-9_.-])/(` + `work|root)/[A-Za-z0-9_.-]`)
+var machinePaths = regexp.MustCompile(`(^|[^A-Za-z0-9_.-])/(` + `work|root)/[^\s"'\x60)]*`)
 
 // relPath is a relative path that climbs with "../" and what follows it.
 var relPath = regexp.MustCompile(`(?:^|[^A-Za-z0-9_./-])((?:\.\./)+)([A-Za-z0-9_.-]*)`)
@@ -30,6 +30,7 @@ func TestNoTrackedFilePointsOutside(t *testing.T) {
 	files := trackedFiles(t, root)
 	require.NotEmpty(t, files)
 	dirs := allDirs(files)
+	known := knownPaths(t, root, files)
 	self, err := filepath.Abs("standalone_test.go")
 	require.NoError(t, err)
 	for _, rel := range files {
@@ -46,7 +47,7 @@ func TestNoTrackedFilePointsOutside(t *testing.T) {
 				t.Errorf("%s:%d names a path of one machine (%q); use a path inside the repository", rel, i+1, strings.TrimSpace(m))
 			}
 			for _, m := range relPath.FindAllStringSubmatch(line, -1) {
-				if !staysInside(root, filepath.Dir(rel), m[1], m[2], dirs) {
+				if !staysInside(filepath.Dir(rel), m[1], m[2], dirs, known) {
 					t.Errorf("%s:%d points outside the repository: %q", rel, i+1, m[1]+m[2])
 				}
 			}
@@ -55,9 +56,11 @@ func TestNoTrackedFilePointsOutside(t *testing.T) {
 }
 
 // staysInside reports whether up ("../../") followed by first resolves to
-// something inside root from dir, or from some directory of the checkout
-// deep enough for up.
-func staysInside(root, dir, up, first string, dirs map[string]bool) bool {
+// something inside the checkout from dir, or from some directory of the
+// checkout deep enough for up. known holds every tracked file and directory
+// and the build outputs .gitignore names, so the answer is the same in a
+// fresh clone and in a built work tree.
+func staysInside(dir, up, first string, dirs, known map[string]bool) bool {
 	n := strings.Count(up, "../")
 	if depth(dir) >= n {
 		return true
@@ -73,7 +76,7 @@ func staysInside(root, dir, up, first string, dirs map[string]bool) bool {
 		for range n {
 			base = filepath.Dir(base)
 		}
-		if _, err := os.Lstat(filepath.Join(root, base, first)); err == nil {
+		if known[filepath.Join(base, first)] {
 			return true
 		}
 	}
@@ -95,6 +98,27 @@ func allDirs(files []string) map[string]bool {
 		}
 	}
 	return dirs
+}
+
+// knownPaths is every tracked file and directory, plus the top-level
+// entries .gitignore names (build outputs such as bin/).
+func knownPaths(t *testing.T, root string, files []string) map[string]bool {
+	t.Helper()
+	known := allDirs(files)
+	for _, f := range files {
+		known[f] = true
+	}
+	b, err := os.ReadFile(filepath.Join(root, ".gitignore"))
+	if err != nil {
+		return known
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.Trim(strings.TrimSpace(line), "/")
+		if line != "" && !strings.ContainsAny(line, "*?[#!/") {
+			known[line] = true
+		}
+	}
+	return known
 }
 
 func repoRoot(t *testing.T) string {
@@ -139,7 +163,8 @@ func trackedFiles(t *testing.T, root string) []string {
 // TestStaysInside pins the rule with paths that must and must not pass.
 func TestStaysInside(t *testing.T) {
 	root := repoRoot(t)
-	dirs := allDirs(trackedFiles(t, root))
+	files := trackedFiles(t, root)
+	dirs, known := allDirs(files), knownPaths(t, root, files)
 	tests := []struct {
 		dir, up, first string
 		want           bool
@@ -153,6 +178,6 @@ func TestStaysInside(t *testing.T) {
 		{"pkg/backtest", "../../../", "nonexistent-sibling", false},
 	}
 	for _, tt := range tests {
-		require.Equal(t, tt.want, staysInside(root, tt.dir, tt.up, tt.first, dirs), "%s + %s%s", tt.dir, tt.up, tt.first)
+		require.Equal(t, tt.want, staysInside(tt.dir, tt.up, tt.first, dirs, known), "%s + %s%s", tt.dir, tt.up, tt.first)
 	}
 }

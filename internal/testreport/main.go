@@ -2,10 +2,11 @@
 // `go test` prints (a line per package, and the output of failed tests),
 // then every skipped test with its reason and a closing count line. It exits
 // non-zero when a test failed, when a package did not build, or when a test
-// was skipped for any reason but an optional one: a test that may skip says
+// was skipped for any reason but an allowed one: a test that may skip says
 // so with a message starting "optional:" (an opt-in report, a CLI a user may
-// not have). Anything else — missing data, a missing server — must fail, so a
-// run can never pass by skipping the tests that matter.
+// not have) or "n/a:" (a catalogue case that does not apply to one door).
+// Anything else — missing data, a missing server — must fail, so a run can
+// never pass by skipping the tests that matter.
 //
 // Usage: go test -json ./... | go run ./internal/testreport
 package main
@@ -110,12 +111,24 @@ func (r *report) testDone(e event, key string) {
 		r.skipped++
 		reason := skipReason(lines)
 		entry := fmt.Sprintf("%s %s: %s", e.Package, e.Test, reason)
-		if strings.HasPrefix(reason, "optional:") {
+		if allowedSkip(reason) {
 			r.optionalSkips = append(r.optionalSkips, entry)
 		} else {
 			r.badSkips = append(r.badSkips, entry)
 		}
 	}
+}
+
+// allowedPrefixes start the only skip messages that do not fail the run.
+var allowedPrefixes = []string{"optional:", "n/a:"}
+
+func allowedSkip(reason string) bool {
+	for _, p := range allowedPrefixes {
+		if strings.HasPrefix(reason, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // skipReason is the message a test gave to t.Skip: the output lines after
@@ -144,10 +157,10 @@ func (r *report) finish() int {
 	sort.Strings(r.optionalSkips)
 	sort.Strings(r.badSkips)
 	for _, s := range r.optionalSkips {
-		fmt.Fprintln(r.out, "skipped (optional):", s)
+		fmt.Fprintln(r.out, "skipped (allowed):", s)
 	}
 	for _, s := range r.badSkips {
-		fmt.Fprintln(r.out, "SKIPPED, which fails the run (only a message starting \"optional:\" may skip):", s)
+		fmt.Fprintln(r.out, "SKIPPED, which fails the run (only a message starting \"optional:\" or \"n/a:\" may skip):", s)
 	}
 	fmt.Fprintf(r.out, "tests: %d passed, %d failed, %d skipped\n", r.passed, r.failed, r.skipped)
 	if r.failed > 0 || r.failedPkgs > 0 || len(r.badSkips) > 0 {

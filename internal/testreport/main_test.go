@@ -52,7 +52,15 @@ func TestReport(t *testing.T) {
 				ev("output", "p", "TestK", "--- SKIP: TestK (0.00s)\n"),
 				ev("skip", "p", "TestK", ""), ev("pass", "p", "", ""),
 			},
-			want: []string{"skipped (optional): p TestK: optional: kpt is not on PATH", "0 passed, 0 failed, 1 skipped"},
+			want: []string{"skipped (allowed): p TestK: optional: kpt is not on PATH", "0 passed, 0 failed, 1 skipped"},
+		},
+		{
+			name: "a case that does not apply passes",
+			events: []string{
+				ev("output", "p", "TestC/x", "    c_test.go:4: n/a: does not apply to the function\n"),
+				ev("skip", "p", "TestC/x", ""), ev("pass", "p", "", ""),
+			},
+			want: []string{"skipped (allowed): p TestC/x: n/a: does not apply"},
 		},
 		{
 			name: "missing data skip fails the run",
