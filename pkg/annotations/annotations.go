@@ -94,6 +94,8 @@ type Spec struct {
 	QueuePerReplica string
 	GPUBudget       *int32
 	Predictive      bool
+	// PredictiveQuery is the demand query `record` uses ("" for its default).
+	PredictiveQuery string
 	HPAConflict     string
 	// Sources records where each key's effective value came from (see Source*).
 	Sources map[string]string
@@ -284,6 +286,7 @@ func Parse(ref diag.Ref, ann map[string]string, policy *config.Policy) (*Spec, d
 	s.QueuePerReplica = p.positive(KeyQueuePerReplica)
 	s.GPUBudget = p.optInt32(KeyGPUBudget, 1, MaxReplicasLimit)
 	s.Predictive = p.enum(KeyPredictive, "true", "false") == "true"
+	s.PredictiveQuery = p.str(KeyPredictiveQuery)
 	s.HPAConflict = p.enum(KeyHPAConflict, config.HPADelete, config.HPAAdopt, config.HPAError)
 
 	if !out.HasErrors() {
@@ -320,6 +323,9 @@ func ValidateSettings(policyRef diag.Ref, policy *config.Policy) diag.List {
 	sort.Strings(names)
 	for _, n := range names {
 		check("spec.profiles."+n, policy.Spec.Profiles[n])
+	}
+	for i, r := range policy.Spec.Rules {
+		check(r.Path(i)+".settings", r.Settings.Settings)
 	}
 	return out
 }

@@ -69,6 +69,8 @@ type Spec struct {
 	Defaults Settings `yaml:"defaults,omitempty"`
 	// Profiles are named settings bundles selected with the profile annotation.
 	Profiles map[string]Settings `yaml:"profiles,omitempty"`
+	// Rules select workloads without touching the chart and give them settings (below annotations, above profiles).
+	Rules []Rule `yaml:"rules,omitempty"`
 	// HPAConflict says what happens to an HPA that targets a scaled workload: delete, adopt or error.
 	HPAConflict string `yaml:"hpaConflict,omitempty"`
 	// KeepReplicas keeps spec.replicas on scaled workloads (by default it is removed).
@@ -398,6 +400,9 @@ func unflatten(data map[string]string) (*yaml.Node, error) {
 	}
 	sortStrings(keys)
 	for _, k := range keys {
+		if isRuleKey(k) {
+			continue // rules.<name> holds a whole rule: see unflattenRules
+		}
 		parts := strings.Split(k, ".")
 		if len(parts) > 2 && parts[0] == "profiles" {
 			// profile names may contain dots: profiles.<name>.<field>
@@ -426,6 +431,13 @@ func unflatten(data map[string]string) (*yaml.Node, error) {
 			}
 			cur = next
 		}
+	}
+	rules, err := unflattenRules(data, keys)
+	if err != nil {
+		return nil, err
+	}
+	if rules != nil {
+		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "rules"}, rules)
 	}
 	return root, nil
 }
@@ -494,6 +506,7 @@ func (p *Policy) validate(ref diag.Ref, out *diag.List) {
 			out.Errorf(ref, "spec.profiles."+name, name, "lower-case letters, digits and '-'", "invalid profile name")
 		}
 	}
+	p.validateRules(ref, out)
 }
 
 func sortedKeys(m map[string]Settings) []string {

@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -65,8 +66,8 @@ func checkKnownFields(node *yaml.Node, t reflect.Type, path string, out *diag.Li
 		if node.Kind != yaml.SequenceNode {
 			return
 		}
-		for _, item := range node.Content {
-			checkKnownFields(item, t.Elem(), path+"[]", out, ref)
+		for i, item := range node.Content {
+			checkKnownFields(item, t.Elem(), path+"["+itemLabel(item, i)+"]", out, ref)
 		}
 	}
 }
@@ -102,4 +103,17 @@ func joinPath(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// itemLabel names a list item in a path: by its name field when that is a
+// DNS label (spec.rules[celery]), else by its index.
+func itemLabel(item *yaml.Node, i int) string {
+	if item.Kind == yaml.MappingNode {
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			if v := item.Content[j+1]; item.Content[j].Value == "name" && v.Kind == yaml.ScalarNode && IsDNSLabel(v.Value) {
+				return v.Value
+			}
+		}
+	}
+	return strconv.Itoa(i)
 }

@@ -21,6 +21,10 @@ type Plan struct {
 	Rows []Row
 	// Triggers hold one line per trigger.
 	Triggers []Trigger
+	// NotScaled, when set, says why the workload is not scaled although it
+	// carries ml-autoscaling.io/ keys or a policy rule selects it; such a
+	// plan has no rows or triggers.
+	NotScaled string
 }
 
 // Row is one decided setting and the reason for it.
@@ -42,12 +46,44 @@ func (p *Plan) Add(setting, value, why string) {
 	p.Rows = append(p.Rows, Row{Setting: setting, Value: value, Why: why})
 }
 
-// Render writes the plans as text tables.
+// NoneOptsIn is what Render writes when no workload is scaled.
+const NoneOptsIn = "No workload opts in (ml-autoscaling.io/enabled: \"true\" on the workload or its pod template, or a policy rule that selects it)."
+
+// Render writes the plans of scaled workloads as text tables, then the
+// workloads that are not scaled, each with the reason.
 func Render(w io.Writer, plans []*Plan) error {
-	if len(plans) == 0 {
-		_, err := fmt.Fprintln(w, "No workload opts in (annotation ml-autoscaling.io/enabled: \"true\").")
+	var scaled, skipped []*Plan
+	for _, p := range plans {
+		if p.NotScaled != "" {
+			skipped = append(skipped, p)
+		} else {
+			scaled = append(scaled, p)
+		}
+	}
+	if len(scaled) == 0 {
+		if _, err := fmt.Fprintln(w, NoneOptsIn); err != nil {
+			return err
+		}
+	}
+	if err := renderScaled(w, scaled); err != nil {
 		return err
 	}
+	if len(skipped) == 0 {
+		return nil
+	}
+	if len(scaled) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "Not scaled:")
+	for _, p := range skipped {
+		if _, err := fmt.Fprintf(w, "  %s: %s\n", p.Workload.String(), oneLine(p.NotScaled)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func renderScaled(w io.Writer, plans []*Plan) error {
 	for i, p := range plans {
 		if i > 0 {
 			fmt.Fprintln(w)

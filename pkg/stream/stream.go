@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/scope"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -70,28 +71,40 @@ func isSeparator(line []byte) bool {
 	return len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'
 }
 
-// markers are the substrings that make a document worth parsing. Escape
-// sequences in double-quoted YAML (\x2e, \u002e) can spell any key or kind,
-// so a document that uses them is parsed too.
-var markers = [][]byte{
-	[]byte("ml-autoscaling.io"),
+// resourceMarkers are the substrings that make a document worth parsing
+// besides the workload markers of the scope decision: the other kinds the
+// transform reads.
+var resourceMarkers = [][]byte{
 	[]byte("HorizontalPodAutoscaler"),
 	[]byte("keda.sh"),
 	[]byte("ScalingHistory"),
-	[]byte(`\x`),
-	[]byte(`\u`),
-	[]byte(`\U`),
 }
 
+// Scan is the cheap scan for one policy and release namespace.
+type Scan struct{ markers [][]byte }
+
+// NewScan returns the cheap scan whose workload markers derive from the
+// scope rules of sc (see scope.Scope.Markers), so that every workload the
+// scope decision would look into is parsed.
+func NewScan(sc *scope.Scope) *Scan {
+	return &Scan{markers: append(sc.Markers(), resourceMarkers...)}
+}
+
+var ruleless = NewScan(scope.New(nil, ""))
+
 // Interesting reports whether a document may matter to the transform.
-func Interesting(body []byte) bool {
-	for _, m := range markers {
+func (s *Scan) Interesting(body []byte) bool {
+	for _, m := range s.markers {
 		if bytes.Contains(body, m) {
 			return true
 		}
 	}
 	return false
 }
+
+// Interesting reports whether a document may matter to the transform under
+// a policy without rules.
+func Interesting(body []byte) bool { return ruleless.Interesting(body) }
 
 // IsBlank reports whether a document holds only whitespace and comments.
 func IsBlank(body []byte) bool {
@@ -116,12 +129,14 @@ func (e *Error) Error() string { return e.Diagnostics.Errors().Error() }
 // never written. On any error it returns no output at all.
 func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *transform.Output, error) {
 	docs := Split(in)
+	sc := scope.New(opts.Policy, opts.ReleaseNamespace)
+	scan := NewScan(sc)
 	var items []*yaml.RNode
 	owner := map[*yaml.RNode]int{}
 	var parseErrs diag.List
 	for i := range docs {
 		d := &docs[i]
-		if !Interesting(d.Body) || IsBlank(d.Body) {
+		if !scan.Interesting(d.Body) || IsBlank(d.Body) {
 			continue
 		}
 		text := append(append([]byte{}, bytes.TrimLeft(d.Sep, "-")...), d.Body...)
@@ -133,7 +148,7 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		nodes := transform.ExpandLists([]*yaml.RNode{n}, nil)
+		nodes := transform.ExpandLists([]*yaml.RNode{n}, nil, sc)
 		d.Nodes = nodes
 		d.Expanded = len(nodes) != 1 || nodes[0] != n
 		for _, node := range nodes {

@@ -68,7 +68,7 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 	b.so = so
 	b.plan.Class = "CPU workload"
 	if s.Profile != "" {
-		b.plan.Add("profile", s.Profile, "annotation "+annotations.Prefix+annotations.KeyProfile)
+		b.plan.Add("profile", s.Profile, b.why(annotations.KeyProfile))
 	}
 	b.plan.Add("minReplicaCount", itoa(s.MinReplicas), b.why(annotations.KeyMinReplicas))
 	b.plan.Add("maxReplicaCount", itoa(s.MaxReplicas), b.why(annotations.KeyMaxReplicas))

@@ -13,6 +13,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/predict"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/scope"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -20,10 +21,18 @@ import (
 type histories struct {
 	byTarget map[key]*history.History
 	used     map[key]bool
+	scope    *scope.Scope
+}
+
+// key returns the index key of a workload's history: the namespace is the
+// scope's HistoryNamespace, the one `record` writes, so that a history
+// recorded without a namespace matches a run that knows none either.
+func (hs *histories) key(kind, namespace, name string) key {
+	return key{kind, hs.scope.HistoryNamespace(namespace), name}
 }
 
 // readHistory parses a ScalingHistory input item into the index.
-func (hs *histories) add(n *yaml.RNode, ns func(string) string, d *diag.List) {
+func (hs *histories) add(n *yaml.RNode, d *diag.List) {
 	h, err := history.FromRNode(n)
 	if err != nil {
 		var l diag.List
@@ -42,7 +51,7 @@ func (hs *histories) add(n *yaml.RNode, ns func(string) string, d *diag.List) {
 	if targetNS == "" {
 		targetNS = h.Namespace
 	}
-	k := key{kind, ns(targetNS), h.Target.Name}
+	k := hs.key(kind, targetNS, h.Target.Name)
 	if prev, dup := hs.byTarget[k]; dup {
 		d.Errorf(h.Ref(), "spec.target", kind+"/"+h.Target.Name, "one ScalingHistory per workload",
 			"a second history for the same workload (the first is %s)", prev.Ref())

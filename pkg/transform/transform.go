@@ -18,6 +18,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/hpa"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/scope"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -74,7 +75,10 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	}
 	out := &Output{Changed: map[*yaml.RNode]bool{}, Replaced: map[*yaml.RNode]*yaml.RNode{}}
 	diags := annotations.ValidateSettings(opts.PolicyRef, policy)
-	items = expandLists(items, out)
+	sc := scope.New(policy, opts.ReleaseNamespace)
+	items = ExpandLists(items, out.Changed, sc)
+	dec := sc.Decide(items)
+	diags = append(diags, dec.Diagnostics...)
 
 	ns := func(n string) string {
 		if n == "" {
@@ -85,13 +89,20 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	var (
 		workloads   []*workload.Workload
 		specs       = map[*workload.Workload]*annotations.Spec{}
+		optIns      = map[*workload.Workload]*scope.Workload{}
 		byKey       = map[key]*workload.Workload{}
 		hpas        []*hpa.HPA
 		scaled      []*yaml.RNode // hand-written ScaledObjects
 		generated   = map[key]*yaml.RNode{}
 		userObjects = map[key]bool{}
-		hist        = &histories{byTarget: map[key]*history.History{}, used: map[key]bool{}}
+		hist        = &histories{byTarget: map[key]*history.History{}, used: map[key]bool{}, scope: sc}
 	)
+	for _, sw := range dec.InScope {
+		workloads = append(workloads, sw.Workload)
+		specs[sw.Workload] = sw.Spec
+		optIns[sw.Workload] = sw
+		byKey[key{sw.Ref.Kind, ns(sw.Ref.Namespace), sw.Ref.Name}] = sw.Workload
+	}
 	// the kind decides first: most resources are none of the tool's business,
 	// and reading their metadata would only cost time
 	itemKeys := make([]key, len(items))
@@ -100,7 +111,11 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			continue // not a resource: passed through untouched
 		}
 		av, kind := n.GetApiVersion(), n.GetKind()
-		relevant := workload.IsScalable(av, kind) || hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind
+		if workload.IsScalable(av, kind) {
+			itemKeys[i] = workloadKey(n, dec, ns, &diags)
+			continue
+		}
+		relevant := hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind
 		if !relevant {
 			itemKeys[i] = key{kind: kind}
 			continue
@@ -120,31 +135,10 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 		checkStructure(n, workload.RefOf(n), &diags)
 		switch {
-		case workload.IsScalable(av, kind):
-			w := workload.FromNode(n)
-			if !annotations.HasAny(w.Annotations) {
-				continue
-			}
-			if !annotations.IsEnabled(w.Annotations) {
-				diags = append(diags, annotations.CheckKeys(w.Ref, w.Annotations)...)
-				continue
-			}
-			if prev, dup := byKey[k]; dup {
-				diags.Errorf(w.Ref, "metadata.name", w.Ref.Name, "one resource per kind, namespace and name", "duplicate of an earlier %s in the input", prev.Ref.Kind)
-				continue
-			}
-			spec, d := annotations.Parse(w.Ref, w.Annotations, policy)
-			diags = append(diags, d...)
-			if spec == nil {
-				continue
-			}
-			workloads = append(workloads, w)
-			specs[w] = spec
-			byKey[k] = w
 		case hpa.IsHPA(av, kind):
 			hpas = append(hpas, hpa.FromNode(n))
 		case av == config.APIVersion && kind == HistoryKind:
-			hist.add(n, ns, &diags)
+			hist.add(n, &diags)
 		case av == keda.APIVersion && (kind == keda.KindScaledObject || kind == keda.KindTriggerAuthentication):
 			if _, ok := n.GetAnnotations()[GeneratedForAnnotation]; ok {
 				generated[k] = n
@@ -181,6 +175,10 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		scaledByName[key{keda.KindScaledObject, ns(s.GetNamespace()), s.GetName()}] = s
 	}
 	newObjects := map[*workload.Workload][]*yaml.RNode{}
+	var notScaled []*explain.Plan
+	for _, n := range dec.NotScaled {
+		notScaled = append(notScaled, &explain.Plan{Workload: n.Ref, NotScaled: n.Reason})
+	}
 	var gpuUse []gpuUsage
 	newKeys := map[key]*yaml.RNode{}
 	owners := map[key]diag.Ref{}
@@ -190,14 +188,18 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		wk := key{w.Ref.Kind, ns(w.Ref.Namespace), w.Ref.Name}
 		var h *history.History
 		if spec.Predictive {
-			h = hist.byTarget[wk]
-			hist.used[wk] = h != nil
+			hk := hist.key(w.Ref.Kind, w.Ref.Namespace, w.Ref.Name)
+			h = hist.byTarget[hk]
+			hist.used[hk] = h != nil
 		}
-		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}, releaseNamespace: opts.ReleaseNamespace, history: h,
+		plan := &explain.Plan{Workload: w.Ref}
+		plan.Add("opted in by", optIns[w].OptIn, optIns[w].OptInDetail)
+		b := &builder{w: w, spec: spec, policy: policy, plan: plan, releaseNamespace: opts.ReleaseNamespace, history: h,
 			previousFloor: previousFloor(generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), w.Ref.Name}])}
 		objs, d := b.build()
 		diags = append(diags, d...)
 		if d.HasErrors() {
+			notScaled = append(notScaled, &explain.Plan{Workload: w.Ref, NotScaled: "errors, listed below"})
 			continue
 		}
 		so := b.so
@@ -272,6 +274,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	}
 	diags = append(diags, checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse)...)
 	hist.unused(&diags)
+	out.Plans = append(out.Plans, notScaled...)
 	diags.Sort()
 	out.Diagnostics = diags
 	if diags.HasErrors() {
@@ -366,16 +369,11 @@ func usesPrometheus(objs map[key]*yaml.RNode) bool {
 	return false
 }
 
-// expandLists replaces kind: List documents that hold resources the tool
-// acts on with their items, so each can be handled on its own.
-func expandLists(items []*yaml.RNode, out *Output) []*yaml.RNode {
-	return ExpandLists(items, out.Changed)
-}
-
 // ExpandLists replaces kind: List documents that hold resources the tool
-// acts on with their items (recording them in changed, when not nil), so
-// each can be handled on its own. Other lists are kept whole.
-func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool) []*yaml.RNode {
+// acts on (as sc decides for workloads) with their items, recording them in
+// changed when not nil, so each can be handled on its own. Other lists are
+// kept whole.
+func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool, sc *scope.Scope) []*yaml.RNode {
 	var res []*yaml.RNode
 	for _, n := range items {
 		if n.YNode().Kind != yaml.MappingNode {
@@ -393,7 +391,7 @@ func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool) []*yaml.RNod
 			continue
 		}
 		elems, err := f.Value.Elements()
-		if err != nil || !anyRelevant(elems) {
+		if err != nil || !anyRelevant(elems, sc) {
 			res = append(res, n)
 			continue
 		}
@@ -407,20 +405,36 @@ func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool) []*yaml.RNod
 	return res
 }
 
-func anyRelevant(items []*yaml.RNode) bool {
+func anyRelevant(items []*yaml.RNode, sc *scope.Scope) bool {
 	for _, n := range items {
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
 		}
 		av, kind := n.GetApiVersion(), n.GetKind()
-		if workload.IsScalable(av, kind) && (malformedMetadata(n) != "" || annotations.HasAny(n.GetAnnotations())) {
-			return true
+		if workload.IsScalable(av, kind) {
+			if sc.Candidate(n) {
+				return true
+			}
+			continue
 		}
 		if hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind {
 			return true
 		}
 	}
 	return false
+}
+
+// workloadKey returns the key of a workload item: its identity when the
+// scope decision looked into it (checking its structure), else its kind
+// only, so that nothing is matched with it.
+func workloadKey(n *yaml.RNode, dec *scope.Decision, ns func(string) string, diags *diag.List) key {
+	if !dec.Candidates[n] || malformedMetadata(n) != "" {
+		return key{kind: n.GetKind()}
+	}
+	if !workload.IsHook(n) {
+		checkStructure(n, workload.RefOf(n), diags)
+	}
+	return key{n.GetKind(), ns(n.GetNamespace()), n.GetName()}
 }
 
 func itoa(v int32) string { return strconv.Itoa(int(v)) }
