@@ -13,9 +13,12 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/internal/atomicfile"
 	"github.com/ml-autoscaling/ml-autoscaling/internal/cli"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/record"
-	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/scope"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -81,35 +84,48 @@ func parseLookback(s string) (time.Duration, error) {
 	return v, nil
 }
 
-// recordJobs lists the opted-in predictive workloads of the manifests.
-func recordJobs(items []*yaml.RNode, queryTemplate, namespace string) ([]record.Job, error) {
+// recordJobs lists the workloads to record: those in scope, as the function
+// decides it (annotations, pod-template annotations, policy rules, profile
+// and defaults), whose settings ask for a predictive schedule. Each is
+// recorded under the namespace the function will look its history up by
+// (scope.HistoryNamespace); the warnings name the workloads for which that
+// namespace is an assumption.
+func recordJobs(items []*yaml.RNode, policy *config.Policy, namespace string) ([]record.Job, []string, error) {
+	sc := scope.New(policy, namespace)
+	dec := sc.Decide(transform.ExpandLists(items, nil, sc))
+	if dec.Diagnostics.HasErrors() {
+		return nil, nil, diagError(dec.Diagnostics.Errors())
+	}
 	var jobs []record.Job
+	var warnings []string
 	var errs []error
-	for _, n := range items {
-		if !workload.IsScalable(n.GetApiVersion(), n.GetKind()) || workload.IsHook(n) {
+	for _, w := range dec.InScope {
+		if !w.Spec.Predictive {
 			continue
 		}
-		ann := n.GetAnnotations()
-		if !annotations.IsEnabled(ann) || strings.TrimSpace(ann[annotations.Prefix+annotations.KeyPredictive]) != "true" {
-			continue
+		ns := sc.HistoryNamespace(w.Ref.Namespace)
+		if w.Namespace == "" {
+			warnings = append(warnings, fmt.Sprintf("%s has no metadata.namespace and --namespace is not set: recorded as namespace %q, which the function and the post-renderer also assume when they know no namespace; pass --namespace with the release namespace", w.Ref, ns))
 		}
-		ns := n.GetNamespace()
-		if ns == "" {
-			ns = namespace
-		}
-		if ns == "" {
-			ns = history.DefaultNamespace
-		}
-		q := strings.TrimSpace(ann[annotations.Prefix+annotations.KeyPredictiveQuery])
-		if q == "" && queryTemplate != "" {
-			q = strings.NewReplacer("{namespace}", ns, "{name}", n.GetName()).Replace(queryTemplate)
+		q := w.Spec.PredictiveQuery
+		if q == "" && policy.Spec.Predictive.Query != "" {
+			q = strings.NewReplacer("{namespace}", ns, "{name}", w.Ref.Name).Replace(policy.Spec.Predictive.Query)
 		}
 		if q != "" && !strings.Contains(q, "(") && !strings.Contains(q, "{") && !isMetricName(q) {
-			errs = append(errs, fmt.Errorf("%s/%s/%s: %s: %q is not a PromQL query", n.GetKind(), ns, n.GetName(), annotations.Prefix+annotations.KeyPredictiveQuery, q))
+			errs = append(errs, fmt.Errorf("%s/%s/%s: %s: %q is not a PromQL query", w.Ref.Kind, ns, w.Ref.Name, annotations.Prefix+annotations.KeyPredictiveQuery, q))
 		}
-		jobs = append(jobs, record.Job{Namespace: ns, Name: n.GetName(), Kind: n.GetKind(), Query: q})
+		jobs = append(jobs, record.Job{Namespace: ns, Name: w.Ref.Name, Kind: w.Ref.Kind, Query: q})
 	}
-	return jobs, errors.Join(errs...)
+	return jobs, warnings, errors.Join(errs...)
+}
+
+// diagError turns diagnostics into one error, a line each, without the severity word.
+func diagError(l diag.List) error {
+	errs := make([]error, len(l))
+	for i, d := range l {
+		errs[i] = errors.New(d.Error())
+	}
+	return errors.Join(errs...)
 }
 
 func isMetricName(s string) bool {
@@ -155,12 +171,15 @@ func runRecord(cmd *cobra.Command, f *recordFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := recordJobs(items, policy.Spec.Predictive.Query, f.namespace)
+	jobs, warnings, err := recordJobs(items, policy, f.namespace)
 	if err != nil {
 		return err
 	}
+	for _, w := range warnings {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+	}
 	if len(jobs) == 0 {
-		return errors.New(`no opted-in workload with ml-autoscaling.io/predictive: "true" in the manifests`)
+		return errors.New(`no workload in scope asks for a predictive schedule (ml-autoscaling.io/predictive: "true" as an annotation, a pod-template annotation, or in a policy rule, profile or the defaults)`)
 	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return err

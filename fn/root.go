@@ -203,7 +203,9 @@ func readInputs(stdin io.Reader, paths []string) ([]*yaml.RNode, error) {
 			largeInput(total)
 			r = bytes.NewReader(b)
 		}
-		nodes, err := (&kio.ByteReader{Reader: r, OmitReaderAnnotations: true}).Read()
+		// a lone List is not unwrapped here: the transform expands Lists
+		// exactly as the post-renderer does (scope decides which)
+		nodes, err := (&kio.ByteReader{Reader: r, OmitReaderAnnotations: true, DisableUnwrapping: true}).Read()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -225,13 +227,9 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 		}
 		return err
 	}
-	raw, err := os.ReadFile(args[0])
+	cfg, err := readPolicyNode(args[0])
 	if err != nil {
-		return fail(fmt.Errorf("cannot read the policy: %w", err))
-	}
-	cfg, err := yaml.Parse(string(raw))
-	if err != nil {
-		return fail(fmt.Errorf("policy %s is not valid YAML: %w", args[0], err))
+		return fail(err)
 	}
 	items, err := readInputs(cmd.InOrStdin(), args[1:])
 	if err != nil {
@@ -247,6 +245,23 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	}
 	_, err = cmd.OutOrStdout().Write(out.Bytes())
 	return err
+}
+
+// readPolicyNode reads the policy file of the standalone mode; "" means the
+// built-in defaults (no node), as for plan.
+func readPolicyNode(path string) (*yaml.RNode, error) {
+	if path == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the policy: %w", err)
+	}
+	cfg, err := yaml.Parse(string(raw))
+	if err != nil {
+		return nil, fmt.Errorf("policy %s is not valid YAML: %w", path, err)
+	}
+	return cfg, nil
 }
 
 func printErr(cmd *cobra.Command, err error) error {

@@ -96,8 +96,14 @@ func generate(t reflect.Type, d docs) Object {
 			if !f.IsExported() {
 				continue
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			if name == "-" {
+				continue
+			}
+			if strings.Contains(opts, "inline") {
+				for k, v := range generate(f.Type, d)["properties"].(Object) {
+					props[k] = v
+				}
 				continue
 			}
 			if name == "" {
@@ -161,6 +167,21 @@ func Policy(root string) (Object, error) {
 		}
 	}
 	spec["profiles"].(Object)["additionalProperties"] = spec["defaults"]
+	rule := spec["rules"].(Object)["items"].(Object)
+	ruleSettings := rule["properties"].(Object)["settings"].(Object)["properties"].(Object)
+	for k, v := range spec["defaults"].(Object)["properties"].(Object) {
+		ruleSettings[k] = v
+	}
+	rule["required"] = []any{"name", "match"}
+	for _, sel := range []string{"match", "exclude"} {
+		props := rule["properties"].(Object)[sel].(Object)["properties"].(Object)
+		props["kinds"].(Object)["items"].(Object)["enum"] = []any{config.RuleKinds[0], config.RuleKinds[1]}
+		for _, ls := range []string{"labels", "podLabels"} {
+			req := props[ls].(Object)["properties"].(Object)["matchExpressions"].(Object)["items"].(Object)
+			req["properties"].(Object)["operator"].(Object)["enum"] = []any{config.OpIn, config.OpNotIn, config.OpExists, config.OpDoesNotExist}
+			req["required"] = []any{"key", "operator"}
+		}
+	}
 	spec["hpaConflict"].(Object)["enum"] = []any{config.HPADelete, config.HPAAdopt, config.HPAError}
 	spec["kedaVersion"].(Object)["pattern"] = `^v?2\.(1[6-9]|2[01])$`
 	s["required"] = []any{"apiVersion", "kind", "metadata"}

@@ -24,6 +24,7 @@ func policyWith(t *testing.T, spec config.Spec) *config.Policy {
 	p := config.Default()
 	p.Spec.Defaults, p.Spec.Profiles = spec.Defaults, spec.Profiles
 	p.Spec.RabbitMQ = spec.RabbitMQ
+	p.Spec.Rules = spec.Rules
 	return p
 }
 
@@ -100,12 +101,14 @@ func TestValidateSettingsChecksPolicyValues(t *testing.T) {
 	p := policyWith(t, config.Spec{
 		Defaults: config.Settings{MaxReplicas: s("lots")},
 		Profiles: map[string]config.Settings{"w": {HPAConflict: s("replace")}},
+		Rules:    []config.Rule{{Name: "r", Settings: config.RuleSettings{Settings: config.Settings{GPU: s("on")}}}},
 	})
 	d := ValidateSettings(diag.Ref{Kind: "MLAutoscalingPolicy", Name: "p"}, p)
 	msg := d.Error()
 	require.Contains(t, msg, "MLAutoscalingPolicy/p: spec.defaults.maxReplicas")
 	require.Contains(t, msg, "spec.profiles.w.hpaConflict")
-	require.Equal(t, 2, strings.Count(msg, "error:"))
+	require.Contains(t, msg, `spec.rules[r].settings.gpu: "on": unknown value`)
+	require.Equal(t, 3, strings.Count(msg, "error:"))
 }
 
 func TestCheckKeysOnDisabledWorkload(t *testing.T) {

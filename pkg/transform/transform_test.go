@@ -4,28 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ml-autoscaling/ml-autoscaling/internal/testkit"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/stretchr/testify/require"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-func items(t *testing.T, s string) []*yaml.RNode {
-	t.Helper()
-	n, err := (&kio.ByteReader{Reader: strings.NewReader(s), OmitReaderAnnotations: true}).Read()
-	require.NoError(t, err)
-	return n
-}
+func items(t *testing.T, s string) []*yaml.RNode { return testkit.Items(t, s) }
 
-func policy(t *testing.T, spec string) *config.Policy {
-	t.Helper()
-	n, err := yaml.Parse("apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec:\n" + spec)
-	require.NoError(t, err)
-	p, d := config.Parse(n)
-	require.False(t, d.HasErrors(), d.Error())
-	return p
-}
+func policy(t *testing.T, spec string) *config.Policy { return testkit.Policy(t, spec) }
 
 const promWorkload = `apiVersion: apps/v1
 kind: Deployment
