@@ -10,6 +10,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/explain"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
@@ -240,11 +241,40 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 		return fail(err)
 	}
 	var out bytes.Buffer
-	if err := (kio.ByteWriter{Writer: &out}).Write(rl.Items); err != nil {
+	if err := writeItems(&out, rl.Items); err != nil {
 		return fail(err)
 	}
 	_, err = cmd.OutOrStdout().Write(out.Bytes())
 	return err
+}
+
+// writeItems writes resources as a YAML stream, as kyaml's ByteWriter does.
+// A resource whose metadata is not a mapping, which the ByteWriter cannot
+// write, is not the tool's (the transform refuses those it would act on):
+// it is written as it was read, as the post-renderer copies it.
+func writeItems(w io.Writer, items []*yaml.RNode) error {
+	for i, n := range items {
+		if i > 0 {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		if n.YNode().Kind != yaml.MappingNode || workload.MalformedMetadata(n) == "" {
+			if err := (kio.ByteWriter{Writer: w}).Write([]*yaml.RNode{n}); err != nil {
+				return err
+			}
+			continue
+		}
+		enc := yaml.NewEncoder(w)
+		enc.CompactSeqIndent()
+		if err := enc.Encode(n.Document()); err != nil {
+			return err
+		}
+		if err := enc.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readPolicyNode reads the policy file of the standalone mode; "" means the
