@@ -36,7 +36,7 @@ func (s *Scope) decide(v *view, diags *diag.List) *decided {
 		errs = append(errs, d)
 	}
 	selecting, excluding := s.ruleNames(v.outcomes, selected), s.ruleNames(v.outcomes, excluded)
-	on, via, detail := s.optIn(v, selecting)
+	on, via, detail, field := s.optIn(v, selecting)
 	if !on {
 		*diags = append(*diags, errs...)
 		if errs.HasErrors() {
@@ -44,14 +44,17 @@ func (s *Scope) decide(v *view, diags *diag.List) *decided {
 		}
 		return &decided{reason: notScaledReason(v, via, selecting, excluding)}
 	}
-	spec, d := s.resolve(v, errs)
+	spec, fields, d := s.resolve(v, errs)
 	*diags = append(*diags, d...)
 	if spec == nil || d.HasErrors() {
 		return nil
 	}
+	if field != enabledKey {
+		fields[annotations.KeyEnabled] = field
+	}
 	return &decided{in: &Workload{
 		Workload: workload.FromNode(v.node), Spec: spec, OptIn: via, OptInDetail: detail,
-		Rules: selecting, Namespace: v.subject.namespace,
+		Rules: selecting, Namespace: v.subject.namespace, fields: fields,
 	}}
 }
 
@@ -67,16 +70,17 @@ func (s *Scope) ruleNames(outcomes []outcome, want outcome) []string {
 
 // optIn decides whether the workload opts in: the enabled annotation on the
 // workload, else on its pod template, else any rule that selects it. It
-// returns what decided, and how, for the explanation.
-func (s *Scope) optIn(v *view, selecting []string) (bool, string, string) {
+// returns what decided, how (for the explanation), and the field that did.
+func (s *Scope) optIn(v *view, selecting []string) (on bool, via, detail, field string) {
 	if val, ok := v.ann[enabledKey]; ok {
-		return strings.TrimSpace(val) == "true", SourceAnnotation + " " + enabledKey, fmt.Sprintf("%s: %q", enabledKey, strings.TrimSpace(val))
+		return strings.TrimSpace(val) == "true", SourceAnnotation + " " + enabledKey, fmt.Sprintf("%s: %q", enabledKey, strings.TrimSpace(val)), enabledKey
 	}
 	if val, ok := v.podAnn[enabledKey]; ok {
-		return strings.TrimSpace(val) == "true", SourcePodAnnotation + " " + enabledKey, fmt.Sprintf("%s.%s: %q", PodAnnotationsPath, enabledKey, strings.TrimSpace(val))
+		field = PodAnnotationsPath + "." + enabledKey
+		return strings.TrimSpace(val) == "true", SourcePodAnnotation + " " + enabledKey, fmt.Sprintf("%s: %q", field, strings.TrimSpace(val)), field
 	}
 	if len(selecting) == 0 {
-		return false, "", ""
+		return false, "", "", ""
 	}
 	var details []string
 	for _, name := range selecting {
@@ -86,11 +90,16 @@ func (s *Scope) optIn(v *view, selecting []string) (bool, string, string) {
 			}
 		}
 	}
-	via := SourceRulePrefix + selecting[0]
+	via = SourceRulePrefix + selecting[0]
 	if len(selecting) > 1 {
 		via = "policy rules " + strings.Join(selecting, ", ")
 	}
-	return true, via, strings.Join(details, " | ")
+	for _, r := range s.rules {
+		if r.cfg.Name == selecting[0] {
+			field = "policy " + r.path + ".match"
+		}
+	}
+	return true, via, strings.Join(details, " | "), field
 }
 
 // notScaledReason says why a candidate is not scaled.

@@ -20,7 +20,7 @@ type origin struct {
 // then its own annotations, each above the last, and parses them with the
 // profile, policy defaults and built-in defaults below. Messages name the
 // field a bad value came from; Spec.Sources say where each setting came from.
-func (s *Scope) resolve(v *view, errs diag.List) (*annotations.Spec, diag.List) {
+func (s *Scope) resolve(v *view, errs diag.List) (*annotations.Spec, map[string]string, diag.List) {
 	merged := map[string]string{}
 	from := map[string]origin{}
 	s.mergeRules(v, merged, from, &errs)
@@ -53,15 +53,17 @@ func (s *Scope) resolve(v *view, errs diag.List) (*annotations.Spec, diag.List) 
 	}
 	out := dedupe(append(errs, d...))
 	if spec == nil || out.HasErrors() {
-		return nil, out
+		return nil, nil, out
 	}
 	if spec.Profile != "" {
 		spec.Sources[annotations.KeyProfile] = SourceAnnotation
 	}
+	fields := make(map[string]string, len(from))
 	for key, o := range from {
 		spec.Sources[key] = o.source
+		fields[key] = o.field
 	}
-	return spec, out
+	return spec, fields, out
 }
 
 // mergeRules adds the settings of every rule that selects the workload, in

@@ -65,6 +65,23 @@ type Workload struct {
 	// Namespace is the workload's namespace, or the release namespace when it
 	// has none; "" when both are unknown.
 	Namespace string
+	// fields maps setting keys given below the workload's own annotations
+	// (and enabled, when something else opted it in) to the field that gave them.
+	fields map[string]string
+}
+
+// Locate rewrites the field of diagnostics about the workload that name an
+// annotation (ml-autoscaling.io/<key>) to where that setting was given: the
+// pod template's annotations or a policy rule.
+func (w *Workload) Locate(l diag.List) diag.List {
+	for i := range l {
+		if key, ok := strings.CutPrefix(l[i].Field, annotations.Prefix); ok && l[i].Resource == w.Ref {
+			if f, ok := w.fields[key]; ok {
+				l[i].Field = f
+			}
+		}
+	}
+	return l
 }
 
 // NotScaled is a workload that carries ml-autoscaling.io/ keys or that a

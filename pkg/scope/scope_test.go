@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ml-autoscaling/ml-autoscaling/internal/testkit"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/stretchr/testify/require"
 )
 
@@ -210,5 +211,21 @@ func TestHistoryNamespace(t *testing.T) {
 		{"ml", "", "ml"}, {"ml", "other", "ml"}, {"", "ml", "ml"}, {"", "", "default"},
 	} {
 		require.Equal(t, c.want, New(nil, c.release).HistoryNamespace(c.own))
+	}
+}
+
+func TestLocate(t *testing.T) {
+	in := deployment("celery-worker", "ml", min2, `ml-autoscaling.io/max-replicas: "9"`, "python")
+	w := Decide(testkit.Items(t, in), testkit.Policy(t, workers), "").InScope[0]
+	for key, want := range map[string]string{
+		"cpu-utilization": "policy spec.rules[workers].settings.cpuUtilization",
+		"enabled":         "policy spec.rules[workers].match",
+		"max-replicas":    "spec.template.metadata.annotations.ml-autoscaling.io/max-replicas",
+		"min-replicas":    "ml-autoscaling.io/min-replicas",
+	} {
+		d := diag.List{{Resource: w.Ref, Field: "ml-autoscaling.io/" + key}, {Resource: diag.Ref{Kind: "Deployment", Name: "other"}, Field: "ml-autoscaling.io/" + key}}
+		got := w.Locate(d)
+		require.Equal(t, want, got[0].Field, key)
+		require.Equal(t, "ml-autoscaling.io/"+key, got[1].Field, "another resource's diagnostic is left alone")
 	}
 }

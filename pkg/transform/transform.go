@@ -197,7 +197,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		b := &builder{w: w, spec: spec, policy: policy, plan: plan, releaseNamespace: opts.ReleaseNamespace, history: h,
 			previousFloor: previousFloor(generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), w.Ref.Name}])}
 		objs, d := b.build()
-		diags = append(diags, d...)
+		diags = append(diags, optIns[w].Locate(d)...)
 		if d.HasErrors() {
 			notScaled = append(notScaled, &explain.Plan{Workload: w.Ref, NotScaled: "errors, listed below"})
 			continue
@@ -237,7 +237,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			}
 		}
 		if len(mine) > 0 {
-			hpaDiags := b.resolveHPAs(mine, drop)
+			hpaDiags := optIns[w].Locate(b.resolveHPAs(mine, drop))
 			diags = append(diags, hpaDiags...)
 			if hpaDiags.HasErrors() {
 				continue
