@@ -10,7 +10,6 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/explain"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
-	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
@@ -248,33 +247,23 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	return err
 }
 
-// writeItems writes resources as a YAML stream, as kyaml's ByteWriter does.
-// A resource whose metadata is not a mapping, which the ByteWriter cannot
-// write, is not the tool's (the transform refuses those it would act on):
-// it is written as it was read, as the post-renderer copies it.
+// writeItems writes resources as a YAML stream, in kyaml's ByteWriter
+// format, but as they are: the ByteWriter drops empty and null annotations
+// from every resource, and cannot write one whose metadata is not a
+// mapping, where the tool leaves what it does not own as it was (the
+// post-renderer copies it byte for byte).
 func writeItems(w io.Writer, items []*yaml.RNode) error {
-	for i, n := range items {
-		if i > 0 {
-			if _, err := io.WriteString(w, "---\n"); err != nil {
-				return err
-			}
-		}
-		if n.YNode().Kind != yaml.MappingNode || workload.MalformedMetadata(n) == "" {
-			if err := (kio.ByteWriter{Writer: w}).Write([]*yaml.RNode{n}); err != nil {
-				return err
-			}
-			continue
-		}
-		enc := yaml.NewEncoder(w)
-		enc.CompactSeqIndent()
+	if len(items) == 0 {
+		return nil
+	}
+	enc := yaml.NewEncoder(w)
+	enc.CompactSeqIndent()
+	for _, n := range items {
 		if err := enc.Encode(n.Document()); err != nil {
 			return err
 		}
-		if err := enc.Close(); err != nil {
-			return err
-		}
 	}
-	return nil
+	return enc.Close()
 }
 
 // readPolicyNode reads the policy file of the standalone mode; "" means the
