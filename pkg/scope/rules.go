@@ -2,6 +2,7 @@ package scope
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -155,26 +156,34 @@ func selectorText(s *config.LabelSelector) string {
 }
 
 // markers returns strings of which every document the rule can select
-// contains at least one, for the post-renderer's cheap scan: the fixed part
-// of its name or image globs, a label it requires, or else the kinds. A
-// workload whose metadata cannot be read has no name and no labels, so
-// these hold for it too.
+// contains at least one, for the post-renderer's cheap scan: the fixed
+// parts of its name or image globs, or the values (else the key) of a label
+// it requires, whichever set has the longest shortest string; the kinds
+// when it requires none of those. A workload whose metadata cannot be read
+// has no name and no labels, so these hold for it too.
 func (r *rule) markers() []string {
 	m := r.cfg.Match
-	for _, gs := range [][]string{m.Names, m.Images} {
-		if lits := literals(gs); lits != nil {
-			return lits
+	var best []string
+	for _, set := range [][]string{literals(m.Names), literals(m.Images), requiredLabel(m.Labels), requiredLabel(m.PodLabels)} {
+		if len(set) > 0 && (best == nil || shortest(set) > shortest(best)) {
+			best = set
 		}
 	}
-	for _, ls := range []*config.LabelSelector{m.Labels, m.PodLabels} {
-		if l := requiredLabel(ls); l != "" {
-			return []string{l}
-		}
+	if best != nil {
+		return best
 	}
 	if len(m.Kinds) > 0 {
 		return m.Kinds
 	}
 	return config.RuleKinds
+}
+
+func shortest(set []string) int {
+	n := len(set[0])
+	for _, s := range set[1:] {
+		n = min(n, len(s))
+	}
+	return n
 }
 
 // literals returns the fixed part of every glob, or nil when one has none.
@@ -193,23 +202,33 @@ func literals(gs []string) []string {
 	return out
 }
 
-// requiredLabel returns a label key or value that any labels the selector
-// holds for must contain, or "".
-func requiredLabel(s *config.LabelSelector) string {
+// requiredLabel returns strings of which any labels the selector holds for
+// contain one: the value a matchLabels entry requires (its key when the
+// value is empty), or the values of an In expression, or the key of an
+// Exists expression; the most selective of those, by the same measure.
+func requiredLabel(s *config.LabelSelector) []string {
 	if s == nil {
-		return ""
+		return nil
 	}
-	best := ""
-	for k, v := range s.MatchLabels {
-		for _, c := range []string{k, v} {
-			if len(c) > len(best) || len(c) == len(best) && c < best {
-				best = c
-			}
+	var best []string
+	consider := func(set []string) {
+		if len(set) > 0 && shortest(set) > 0 && (best == nil || shortest(set) > shortest(best)) {
+			best = set
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.MatchLabels)) {
+		if v := s.MatchLabels[k]; v != "" {
+			consider([]string{v})
+		} else {
+			consider([]string{k})
 		}
 	}
 	for _, e := range s.MatchExpressions {
-		if (e.Operator == config.OpIn || e.Operator == config.OpExists) && len(e.Key) > len(best) {
-			best = e.Key
+		switch e.Operator {
+		case config.OpIn:
+			consider(e.Values)
+		case config.OpExists:
+			consider([]string{e.Key})
 		}
 	}
 	return best

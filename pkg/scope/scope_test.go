@@ -191,7 +191,8 @@ func TestMarkers(t *testing.T) {
 		{"", []string{"ml-autoscaling.io", `\x`, `\u`, `\U`}},
 		{workers, []string{"ml-autoscaling.io", `\x`, `\u`, `\U`, `\/`, "\\\n", "\\\r\n", "-worker"}},
 		{"  rules:\n  - name: i\n    match: {names: [\"*\"], images: [\"*triton*\"]}\n", []string{"triton"}},
-		{"  rules:\n  - name: l\n    match: {labels: {matchLabels: {app.kubernetes.io/component: worker}}}\n", []string{"app.kubernetes.io/component"}},
+		{"  rules:\n  - name: l\n    match: {labels: {matchLabels: {app.kubernetes.io/component: worker}}}\n", []string{"worker"}},
+		{"  rules:\n  - name: e\n    match: {names: [\"a*\"], podLabels: {matchExpressions: [{key: tier, operator: In, values: [serving, batch]}]}}\n", []string{"serving", "batch"}},
 		{"  rules:\n  - name: k\n    match: {namespaces: [ml]}\n", []string{"Deployment", "StatefulSet"}},
 	} {
 		var got []string
