@@ -39,8 +39,9 @@ func newRecordCmd() *cobra.Command {
 		Use:   "record --prometheus URL --out DIR [flags] manifests.yaml|- ...",
 		Short: "Record each predictive workload's demand history from Prometheus into ScalingHistory files",
 		Long: `record queries a Prometheus-compatible API (Prometheus, Thanos, Mimir, Cortex) for the
-demand, in replicas, of every opted-in workload with ml-autoscaling.io/predictive: "true" in the
-given manifests, and writes one ScalingHistory per workload to DIR/<namespace>.<name>.yaml
+demand, in replicas, of every workload of the given manifests that the function scales and whose
+settings (annotations, pod-template annotations, policy rules, profile, defaults: --config) ask
+for predictive: "true", and writes one ScalingHistory per workload to DIR/<namespace>.<name>.yaml
 (atomically: a failed run leaves earlier files intact). The default demand query is the desired
 replica count of the HPA KEDA creates for the workload; ml-autoscaling.io/predictive-query or the
 policy's spec.predictive.query (with {namespace} and {name} placeholders) override it.`,
@@ -54,8 +55,8 @@ policy's spec.predictive.query (with {namespace} and {name} placeholders) overri
 	fl := cmd.Flags()
 	fl.StringVar(&f.prometheus, "prometheus", "", "base URL of the Prometheus HTTP API (required)")
 	fl.StringVar(&f.out, "out", "", "directory for the ScalingHistory files (required)")
-	fl.StringVar(&f.config, "config", "", "policy file (for spec.predictive.query)")
-	fl.StringVar(&f.namespace, "namespace", "", "namespace of workloads that omit one (default \"default\")")
+	fl.StringVar(&f.config, "config", "", "policy file (rules, profiles, defaults, spec.predictive.query)")
+	fl.StringVar(&f.namespace, "namespace", "", "namespace of workloads that omit one: Helm's release namespace (without it: \"default\", with a warning)")
 	fl.StringVar(&f.since, "since", "28d", "look-back, e.g. 28d, 336h")
 	fl.StringVar(&f.step, "step", "5m", "resolution")
 	fl.StringVar(&f.end, "end", "", "end of the look-back, RFC 3339 (default now)")

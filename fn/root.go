@@ -108,7 +108,8 @@ func newRoot() *cobra.Command {
 	cmd.Use = "ml-autoscaling [policy.yaml [manifests.yaml|- ...]]"
 	cmd.Short = "Autoscale annotated ML workloads with KEDA (KRM function and operator commands)"
 	cmd.Long = `ml-autoscaling reads Kubernetes manifests and, for every Deployment or StatefulSet
-annotated ml-autoscaling.io/enabled: "true", adds a KEDA ScaledObject (and the
+that opts in (ml-autoscaling.io/enabled: "true" on the workload or its pod template, or
+a rule of the policy that selects it), adds a KEDA ScaledObject (and the
 TriggerAuthentications it needs), removes or adopts HPAs that would fight it, and
 drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
 	cmd.Example = rootExample
@@ -145,9 +146,11 @@ func newPlanCmd() *cobra.Command {
 		Use:   "plan policy.yaml manifests.yaml|- ...",
 		Short: "Explain, per workload, what would be generated and why (nothing is written)",
 		Long: `plan runs the same transform as the function and prints, per opted-in workload,
-the detected kind, each trigger with its query and target, the bounds, the
-behaviour and the reason for every choice. Errors and warnings follow. It exits 1
-on errors, like the function. Use "" as the policy for built-in defaults.`,
+what opted it in, the detected kind, each trigger with its query and target, the
+bounds, the behaviour and the reason and source of every choice; then every workload
+that carries ml-autoscaling.io/ keys or that a policy rule selects but that is not
+scaled, with the reason. Errors and warnings follow. It exits 1 on errors, like the
+function. Use "" as the policy for built-in defaults.`,
 		Example:      "  ml-autoscaling plan policy.yaml manifests.yaml\n  helm template demo ./chart | ml-autoscaling plan \"\" -",
 		Args:         cobra.MinimumNArgs(2),
 		SilenceUsage: true,
