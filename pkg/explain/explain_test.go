@@ -22,3 +22,21 @@ func TestRender(t *testing.T) {
 	require.Regexp(t, `minReplicaCount\s+2\s+annotation ml-autoscaling.io/min-replicas`, out)
 	require.Contains(t, out, "- cpu (cpu): cpu utilisation 70%")
 }
+
+func TestRenderNotScaled(t *testing.T) {
+	scaled := &Plan{Workload: diag.Ref{Kind: "Deployment", Namespace: "ml", Name: "w"}, Class: "CPU workload"}
+	skipped := &Plan{Workload: diag.Ref{Kind: "StatefulSet", Name: "s"}, NotScaled: "excluded by\n the exclude of policy rule(s) r"}
+	for _, c := range []struct {
+		name  string
+		plans []*Plan
+		want  string
+	}{
+		{"only not scaled", []*Plan{skipped}, NoneOptsIn + "\nNot scaled:\n  StatefulSet/s: excluded by the exclude of policy rule(s) r\n"},
+		{"scaled first, whatever the order", []*Plan{skipped, scaled},
+			"Deployment/ml/w  [CPU workload]\n  SETTING  VALUE  WHY\n  TRIGGERS\n\nNot scaled:\n  StatefulSet/s: excluded by the exclude of policy rule(s) r\n"},
+	} {
+		var b bytes.Buffer
+		require.NoError(t, Render(&b, c.plans), c.name)
+		require.Equal(t, c.want, b.String(), c.name)
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/ml-autoscaling/ml-autoscaling/internal/gen"
+	"github.com/ml-autoscaling/ml-autoscaling/internal/testkit"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/scope"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
 	"github.com/stretchr/testify/require"
 )
 
@@ -43,4 +46,26 @@ func TestInterestingAndBlank(t *testing.T) {
 	require.False(t, Interesting([]byte("kind: ConfigMap\n")))
 	require.True(t, IsBlank([]byte("# only\n\n  # comments\n")))
 	require.False(t, IsBlank([]byte("a: 1\n")))
+}
+
+// TestRulesReachTheCheapScan: a workload a policy rule selects carries no
+// ml-autoscaling.io marker; the scan must still parse it, and still copy
+// the documents no rule selects byte for byte.
+func TestRulesReachTheCheapScan(t *testing.T) {
+	policy := testkit.Policy(t, "  rules:\n  - name: w\n    match: {names: [\"*-worker\"]}\n    settings: {cpuUtilization: \"60\"}\n")
+	in := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web,   namespace: ml}\nspec: {template: {spec: {containers: [{name: c, image: x}]}}}\n" +
+		"---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: celery-worker\n  namespace: ml\nspec:\n  replicas: 2\n" +
+		"  template:\n    spec:\n      containers: [{name: c, image: x, resources: {requests: {cpu: 100m}}}]\n"
+	docs := Split([]byte(in))
+	scan := NewScan(scope.New(policy, ""))
+	require.False(t, scan.Interesting(docs[0].Body))
+	require.True(t, scan.Interesting(docs[1].Body))
+	require.False(t, Interesting(docs[1].Body), "without rules the worker is not looked at")
+
+	out, res, err := Process([]byte(in), transform.Options{Policy: policy})
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(out), string(docs[0].Body)), "the web Deployment is copied byte for byte")
+	require.Contains(t, string(out), "kind: ScaledObject")
+	require.NotContains(t, string(out), "replicas: 2")
+	require.Len(t, res.Plans, 1)
 }
