@@ -84,6 +84,10 @@ func (w *Workload) Locate(l diag.List) diag.List {
 	return l
 }
 
+// ErrorsBelow is the reason given for a workload that is not scaled because
+// of errors, which the diagnostics list.
+const ErrorsBelow = "errors, listed below"
+
 // NotScaled is a workload that carries ml-autoscaling.io/ keys or that a
 // rule selects, but that the tool does not scale.
 type NotScaled struct {
@@ -134,12 +138,14 @@ func (s *Scope) Decide(items []*yaml.RNode) *Decision {
 		w := s.decide(v, &d.Diagnostics)
 		switch {
 		case w == nil:
+			d.NotScaled = append(d.NotScaled, NotScaled{Node: n, Ref: v.ref, Reason: ErrorsBelow})
 		case w.reason != "":
 			d.NotScaled = append(d.NotScaled, NotScaled{Node: n, Ref: v.ref, Reason: w.reason})
 		default:
 			k := wkey{v.kind, w.in.Namespace, v.name}
 			if prev, dup := seen[k]; dup {
 				d.Diagnostics.Errorf(v.ref, "metadata.name", v.name, "one resource per kind, namespace and name", "duplicate of an earlier %s in the input", prev.Ref.Kind)
+				d.NotScaled = append(d.NotScaled, NotScaled{Node: n, Ref: v.ref, Reason: ErrorsBelow})
 				continue
 			}
 			seen[k] = w.in

@@ -199,7 +199,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		objs, d := b.build()
 		diags = append(diags, optIns[w].Locate(d)...)
 		if d.HasErrors() {
-			notScaled = append(notScaled, &explain.Plan{Workload: w.Ref, NotScaled: "errors, listed below"})
+			notScaled = append(notScaled, &explain.Plan{Workload: w.Ref, NotScaled: scope.ErrorsBelow})
 			continue
 		}
 		so := b.so
