@@ -113,9 +113,10 @@ func parseDays(s string, max time.Duration) (time.Duration, error) {
 	return v, nil
 }
 
-// formatSpan writes a duration in whole days when it is one, e.g. 106751d.
+// formatSpan writes a duration longer than a day in whole days when it is
+// a number of them, e.g. 106751d, and others as e.g. 24h or 5m.
 func formatSpan(d time.Duration) string {
-	if day := 24 * time.Hour; d >= day && d%day == 0 {
+	if day := 24 * time.Hour; d > day && d%day == 0 {
 		return strconv.FormatInt(int64(d/day), 10) + "d"
 	}
 	return history.FormatDuration(d)

@@ -25,8 +25,8 @@ type address struct {
 	shown string
 	// basic is the Authorization value for user information, if any.
 	basic string
-	// secrets are the credentials the address holds, in every form they
-	// may take on the wire or in an echo: as written, decoded, re-encoded.
+	// secrets are the credentials the address holds, as written and
+	// decoded (the client adds their encoded forms).
 	secrets []string
 }
 
@@ -57,7 +57,7 @@ func parseAddress(raw string) (address, error) {
 	for _, kv := range strings.Split(u.RawQuery, "&") {
 		k, v, _ := strings.Cut(kv, "=")
 		if name, err := url.QueryUnescape(k); err == nil && isSecretName(name) {
-			a.addEncoded(v, url.QueryUnescape, url.QueryEscape)
+			a.addQueryValue(v)
 		}
 	}
 	u.User = nil
@@ -78,21 +78,21 @@ func (a *address) addUserInfo(raw string, ui *url.Userinfo) {
 		a.secrets = append(a.secrets, info)
 	}
 	if hasPass && pass != "" {
-		a.secrets = append(a.secrets, pass, url.QueryEscape(pass), url.PathEscape(pass))
+		a.secrets = append(a.secrets, pass)
 	}
 	if user != "" && (!hasPass || len(user) >= 8) {
-		a.secrets = append(a.secrets, user, url.QueryEscape(user), url.PathEscape(user))
+		a.secrets = append(a.secrets, user)
 	}
 }
 
-// addEncoded records a query value as a secret, as written and decoded.
-func (a *address) addEncoded(v string, decode func(string) (string, error), encode func(string) string) {
+// addQueryValue records a query value as a secret, as written and decoded.
+func (a *address) addQueryValue(v string) {
 	if v == "" {
 		return
 	}
 	a.secrets = append(a.secrets, v)
-	if d, err := decode(v); err == nil && d != "" {
-		a.secrets = append(a.secrets, d, encode(d))
+	if d, err := url.QueryUnescape(v); err == nil && d != "" {
+		a.secrets = append(a.secrets, d)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -45,7 +46,7 @@ func newClient(o Options) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(c.secrets, func(i, j int) bool { return len(c.secrets[i]) > len(c.secrets[j]) })
+	c.secrets = secretForms(c.secrets)
 	tr, err := transport(o)
 	if err != nil {
 		return nil, err
@@ -112,6 +113,22 @@ func (c *client) credentials(o Options, addr address) (http.Header, error) {
 		c.secrets = append(c.secrets, token)
 	}
 	return header, nil
+}
+
+// secretForms returns the secrets with the forms they take when a server
+// echoes them in a URL or a form (percent-encoded), without duplicates or
+// empty strings, longest first so that no part of one survives redaction.
+func secretForms(secrets []string) []string {
+	var out []string
+	for _, s := range secrets {
+		for _, f := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if f != "" && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
 }
 
 // readToken reads a bearer token file: one non-empty line.
@@ -273,7 +290,7 @@ func (c *client) describe(a *attempt, err error, timeout string) string {
 func (c *client) describeAnswer(a *attempt, apiErr *v1.Error) string {
 	msg := shorten(c.redact(apiErr.Msg))
 	if apiErr.Detail != "" {
-		msg = serverMessage(c.redact(apiErr.Detail))
+		msg = serverMessage(apiErr.Detail, c.redact)
 	}
 	switch {
 	case a.status == http.StatusBadRequest || a.status == http.StatusUnprocessableEntity:
@@ -290,14 +307,17 @@ func (c *client) describeAnswer(a *attempt, apiErr *v1.Error) string {
 }
 
 // serverMessage extracts the "error" field of a Prometheus JSON error body,
-// or returns the body's first line, shortened.
-func serverMessage(body string) string {
+// or returns the body's first line, shortened. redact is applied to the
+// body as received and to the decoded field (a secret may be escaped in
+// JSON), always before shortening, so no part of a secret can remain.
+func serverMessage(body string, redact func(string) string) string {
+	body = redact(body)
 	var e struct {
 		ErrorType string `json:"errorType"`
 		Error     string `json:"error"`
 	}
 	if json.Unmarshal([]byte(body), &e) == nil && e.Error != "" {
-		return e.Error
+		return redact(e.Error)
 	}
 	if body = shorten(body); body == "" {
 		return "(empty body)"

@@ -300,6 +300,9 @@ func (o Options) problems() []string {
 		} else if n > history.MaxValues {
 			errs = append(errs, fmt.Sprintf("since %s at step %s: %d values, at most %d are allowed; use a longer step or a shorter look-back",
 				o.Since, o.Step, n, history.MaxValues))
+		} else if start := grid(o).start; start.Before(time.Unix(0, 0)) {
+			errs = append(errs, fmt.Sprintf("since %s before %s: the look-back would start in %d; it must start after 1970-01-01 (Unix time 0)",
+				o.Since, o.Now.UTC().Format(time.RFC3339), start.Year()))
 		}
 	}
 	if o.Timeout < 0 {
