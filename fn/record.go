@@ -42,7 +42,12 @@ demand, in replicas, of every opted-in workload with ml-autoscaling.io/predictiv
 given manifests, and writes one ScalingHistory per workload to DIR/<namespace>.<name>.yaml
 (atomically: a failed run leaves earlier files intact). The default demand query is the desired
 replica count of the HPA KEDA creates for the workload; ml-autoscaling.io/predictive-query or the
-policy's spec.predictive.query (with {namespace} and {name} placeholders) override it.`,
+policy's spec.predictive.query (with {namespace} and {name} placeholders) override it.
+
+Credentials (bearer token, headers, user:password@ in the URL) go only to the origin of
+--prometheus: a redirect elsewhere, or a 301/302/303 that would turn the query's POST into a GET,
+is not followed and fails the workload. Each answer is capped by --max-response-bytes and each
+attempt, headers and body, by --timeout. Every flag is checked before --out is created.`,
 		Example: `  helm template demo ./chart | ml-autoscaling record --prometheus http://localhost:9090 --out history/ -
   ml-autoscaling record --prometheus https://mimir.example.com/prometheus --header X-Scope-OrgID=ml \
       --bearer-token-file /var/run/secrets/token --since 28d --step 5m --out history/ manifests.yaml`,

@@ -9,8 +9,11 @@
 // at most MaxPointsPerQuery points to stay under Prometheus' limit of 11,000
 // points per series. Requests run concurrently up to Options.Concurrency and
 // are retried with exponential backoff on timeouts, connection errors, HTTP
-// 429 and 5xx, never on other 4xx answers. The bearer token never appears in
-// an error or in the progress output.
+// 429 and 5xx, never on other 4xx answers. Credentials (bearer token,
+// headers, user information, credential-like query parameters) go only to
+// the address's origin and never appear in an error or in the progress
+// output. Every answer is bounded in size (Options.MaxResponseBytes) and
+// time (Options.Timeout, headers and body).
 package record
 
 import (
