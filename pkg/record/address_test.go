@@ -120,3 +120,28 @@ func TestIsSecretName(t *testing.T) {
 	}
 	assert.False(t, strings.Contains(redactURL("http://p/?X-Scope-OrgID=t1"), redactedMark))
 }
+
+// FuzzRedactURL checks that a password in the user information, and the
+// value of a credential-like query parameter, never survive redaction,
+// whatever the other parts of the URL hold.
+func FuzzRedactURL(f *testing.F) {
+	f.Add("alice", "hunter2", "prom:9090", "api_key", "k3y-value")
+	f.Add("u", "pa/ss#w@rd", "prom", "token", "a%2Fb")
+	f.Add("", "x?y=z", "[::1]:9090", "tenant", "t1")
+	f.Fuzz(func(t *testing.T, user, pass, host, param, value string) {
+		rest := "/api?" + param + "=" + value
+		raw := "http://" + user + ":" + pass + "@" + host + rest
+		shown := redactURL(raw)
+		visible := "http://" + redactedMark + "@" + host + rest + redactedMark
+		if len(pass) >= 4 && !strings.Contains(visible, pass) {
+			assert.NotContains(t, shown, pass, "password in %q", raw)
+		}
+		plain := !strings.ContainsAny(param+value+host+user+pass, "&=#?@")
+		if plain && isSecretName(param) && len(value) >= 4 && !strings.Contains("http://"+redactedMark+"@"+host+"/api?"+param+"="+redactedMark, value) {
+			assert.NotContains(t, shown, value, "query value in %q", raw)
+		}
+		if _, err := parseAddress(raw); err != nil && len(pass) >= 4 && !strings.Contains(visible, pass) {
+			assert.NotContains(t, err.Error(), pass)
+		}
+	})
+}
