@@ -23,7 +23,7 @@ type Credential struct {
 // What describes where the credential sits, for messages (never the secret).
 func (c Credential) What() string {
 	if c.Param == "" {
-		return "user information in a URL (scheme://user:password@host)"
+		return "user information in a URL (user:password@ before the host)"
 	}
 	return "query parameter " + c.Param
 }
@@ -237,3 +237,15 @@ func isQuote(c byte) bool { return c == '"' || c == '\'' || c == '`' }
 // endsValue reports whether c ends a parameter value: whitespace, the next
 // parameter ('&'), a fragment ('#'), a quote or an angle bracket.
 func endsValue(c byte) bool { return isSpace(c) || isQuote(c) || strings.IndexByte("&#<>", c) >= 0 }
+
+// CredentialError appends an error when value holds a plaintext credential
+// and reports whether it did. The message says what carries the credential;
+// the value is redacted like every diagnostic's.
+func (l *List) CredentialError(r Ref, field, value, allowed string) bool {
+	found := FindCredentials(value)
+	if len(found) == 0 {
+		return false
+	}
+	l.Errorf(r, field, value, allowed, "plaintext credential: %s", found[0].What())
+	return true
+}

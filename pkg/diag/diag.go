@@ -102,10 +102,13 @@ func (d Diagnostic) Detail() string {
 type List []Diagnostic
 
 // Add appends a diagnostic. Credentials (see FindCredentials) are redacted
-// from its value and text first, so that no message ever repeats a secret,
-// whichever check produced it.
+// from all of its text first — resource, field, value, message and what is
+// allowed — so that no message ever repeats a secret, whichever check
+// produced it.
 func (l *List) Add(d Diagnostic) {
-	d.Value, d.Message, d.Allowed = Redact(d.Value), Redact(d.Message), Redact(d.Allowed)
+	r := &d.Resource
+	r.APIVersion, r.Kind, r.Namespace, r.Name = Redact(r.APIVersion), Redact(r.Kind), Redact(r.Namespace), Redact(r.Name)
+	d.Field, d.Value, d.Message, d.Allowed = Redact(d.Field), Redact(d.Value), Redact(d.Message), Redact(d.Allowed)
 	*l = append(*l, d)
 }
 
