@@ -58,7 +58,7 @@ var userInfo = regexp.MustCompile("[a-zA-Z][a-zA-Z0-9+.-]*://([^\t\n\v\f\r /?#\"
 //     whitespace-separated word with an unquoted value (a bare query string
 //     such as "auth_token=abc"). A PromQL label matcher, {key="x"} or
 //     {job="a", token=~"b"}, is not a parameter: it follows '{' or ',', or
-//     its value is quoted.
+//     its value is quoted (also with an escaped quote, \").
 func FindCredentials(s string) []Credential {
 	var found []Credential
 	if strings.Contains(s, "@") {
@@ -114,10 +114,10 @@ func paramAt(s string, eq, valEnd int) (Credential, bool) {
 	}
 	v := eq + 1
 	if query {
-		for v < len(s) && isQuote(s[v]) {
-			v++ // ?token="abc": the quotes are not the secret
+		for v < len(s) && (isQuote(s[v]) || s[v] == '\\') {
+			v++ // ?token="abc" or, escaped, ?token=\"abc\": the quotes are not the secret
 		}
-	} else if v < len(s) && (isQuote(s[v]) || s[v] == '~' || s[v] == '=') {
+	} else if v < len(s) && (quoted(s[v:]) || s[v] == '~' || s[v] == '=') {
 		return Credential{}, false // a quoted value is a label matcher, ~ a regexp match, == a comparison
 	}
 	end := v
@@ -233,6 +233,12 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 func isSpace(c byte) bool { return strings.IndexByte("\t\n\v\f\r ", c) >= 0 }
 
 func isQuote(c byte) bool { return c == '"' || c == '\'' || c == '`' }
+
+// quoted reports whether s starts with a quote, also an escaped one (\" in
+// a Go- or YAML-quoted string).
+func quoted(s string) bool {
+	return s != "" && (isQuote(s[0]) || len(s) > 1 && s[0] == '\\' && isQuote(s[1]))
+}
 
 // endsValue reports whether c ends a parameter value: whitespace, the next
 // parameter ('&'), a fragment ('#'), a quote or an angle bracket.

@@ -62,6 +62,8 @@ func TestFindCredentials(t *testing.T) {
 		{"PromQL matchers after comma and space", `sum(x{job="a", token="b", secret=~"c.*"})`, nil},
 		{"PromQL matcher with spaces", `sum(x{ token = "b" })`, nil},
 		{"PromQL not-equal and comparison", `sum(x{token!="b"}) and token_count==5`, nil},
+		{"escaped PromQL matchers", `"sum(x{key=\"a\", token=\"b\"})"`, nil},
+		{"escaped quotes around a query value", `"http://h/?token=\"abc\""`, []string{`abc\`}},
 		{"token_count metric", "sum(rate(token_count[5m]))", nil},
 		{"token_count parameter", "http://h/?token_count=5&key_id=7&secret_name=s", nil},
 		{"at modifier after a URL label", `x{instance="http://h:9090"}@1609746000`, nil},
