@@ -137,3 +137,35 @@ func walkScalars(n *yaml.Node, fn func(string)) {
 		walkScalars(c, fn)
 	}
 }
+
+// TestCommandErrorsAreRedacted fails each command with an error that is not
+// a diagnostic, its text holding a credential: stderr redacts it. The
+// record command also refuses a credential in a predictive-query.
+func TestCommandErrorsAreRedacted(t *testing.T) {
+	const secret = "S3cretInArgs"
+	dir := t.TempDir()
+	manifests := filepath.Join(dir, "manifests.yaml")
+	require.NoError(t, os.WriteFile(manifests, []byte(predictiveManifests), 0o644))
+	withQuery := filepath.Join(dir, "query.yaml")
+	require.NoError(t, os.WriteFile(withQuery, []byte(strings.Replace(predictiveManifests,
+		"ml-autoscaling.io/max-replicas: \"40\"",
+		"ml-autoscaling.io/max-replicas: \"40\"\n    ml-autoscaling.io/predictive-query: 'sum(up{instance=\"http://h/?client_secret="+secret+"\"})'", 1)), 0o644))
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"standalone policy path": {[]string{filepath.Join(dir, "x auth_token="+secret), manifests}, "auth_token=REDACTED"},
+		"plan policy path":       {[]string{"plan", filepath.Join(dir, "x auth_token="+secret), manifests}, "auth_token=REDACTED"},
+		"record flag":            {[]string{"record", "--prometheus", "http://127.0.0.1:1", "--out", dir, "--since", "4 api_key=" + secret, manifests}, "api_key=REDACTED"},
+		"record query":           {[]string{"record", "--prometheus", "http://127.0.0.1:1", "--out", dir, withQuery}, "ml-autoscaling.io/predictive-query"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, err := runFn(c.args...)
+			require.Error(t, err)
+			require.Empty(t, stdout)
+			require.Contains(t, stderr, c.want)
+			require.NotContains(t, stderr, secret)
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 )
@@ -30,17 +31,18 @@ type client struct {
 
 func newClient(o Options) (*client, error) {
 	u, err := url.Parse(o.Address)
+	shown := diag.Redact(o.Address) // the address is used as given, but shown without credentials
 	switch {
 	case o.Address == "":
 		return nil, errors.New("record: the Prometheus address is empty; give the base URL of its HTTP API, e.g. http://prometheus-operated.monitoring:9090")
 	case err != nil:
-		return nil, fmt.Errorf("record: Prometheus address %q is not a URL: %v; give e.g. http://prometheus-operated.monitoring:9090", o.Address, err)
+		return nil, fmt.Errorf("record: Prometheus address %q is not a URL: %s; give e.g. http://prometheus-operated.monitoring:9090", shown, diag.Redact(err.Error()))
 	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		return nil, fmt.Errorf("record: Prometheus address %q: need an http:// or https:// URL with a host, e.g. http://prometheus-operated.monitoring:9090", u.Redacted())
+		return nil, fmt.Errorf("record: Prometheus address %q: need an http:// or https:// URL with a host, e.g. http://prometheus-operated.monitoring:9090", shown)
 	case strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/api/v1"):
-		return nil, fmt.Errorf("record: Prometheus address %q: give the base URL without /api/v1", u.Redacted())
+		return nil, fmt.Errorf("record: Prometheus address %q: give the base URL without /api/v1", shown)
 	}
-	c := &client{address: u.Redacted()}
+	c := &client{address: shown}
 	if p, ok := u.User.Password(); ok && p != "" {
 		c.secrets = append(c.secrets, p)
 	}
@@ -111,14 +113,15 @@ func newClient(o Options) (*client, error) {
 
 func (c *client) close() { c.transport.CloseIdleConnections() }
 
-// redact replaces every secret in s (token, password, credential headers).
+// redact replaces every secret in s (token, password, credential headers)
+// and every credential diag.Redact finds (a token in the address's query).
 func (c *client) redact(s string) string {
 	for _, sec := range c.secrets {
 		if sec != "" {
 			s = strings.ReplaceAll(s, sec, "<redacted>")
 		}
 	}
-	return s
+	return diag.Redact(s)
 }
 
 func isSecretHeader(name string) bool {
