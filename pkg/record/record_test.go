@@ -530,7 +530,7 @@ func TestRecordInvalidOptions(t *testing.T) {
 		{name: "not http", mutate: func(o *Options) { o.Address = "ftp://x" }, want: `"ftp://x": need an http:// or https:// URL with a host`},
 		{name: "no scheme", mutate: func(o *Options) { o.Address = "prometheus:9090" }, want: "need an http:// or https:// URL"},
 		{name: "with api path", mutate: func(o *Options) { o.Address = "http://p:9090/api/v1/" }, want: "without /api/v1"},
-		{name: "password hidden", mutate: func(o *Options) { o.Address = "ftp://u:hunter2@x" }, want: "ftp://u:xxxxx@x"},
+		{name: "password hidden", mutate: func(o *Options) { o.Address = "ftp://u:hunter2@x" }, want: "ftp://REDACTED@x"},
 		{name: "fractional step", mutate: func(o *Options) { o.Step = 1500 * time.Millisecond }, want: "step 1.5s: must be a whole number of seconds between 1s and 24h"},
 		{name: "step too long", mutate: func(o *Options) { o.Step = 48 * time.Hour }, want: "step 48h0m0s"},
 		{name: "since shorter than step", mutate: func(o *Options) { o.Since = time.Minute }, want: "since 1m0s: must be at least the step (5m0s)"},
