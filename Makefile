@@ -97,6 +97,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHistory$$' -fuzztime $(FUZZTIME) ./pkg/history/
 	$(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME) ./pkg/stream/
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactURL$$' -fuzztime $(FUZZTIME) ./pkg/record/
+	$(GO) test -run '^$$' -fuzz '^FuzzDetectCredentials$$' -fuzztime $(FUZZTIME) ./pkg/diag/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

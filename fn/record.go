@@ -14,6 +14,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/internal/atomicfile"
 	"github.com/ml-autoscaling/ml-autoscaling/internal/cli"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/record"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
@@ -147,6 +148,11 @@ func recordJobs(items []*yaml.RNode, queryTemplate, namespace string) ([]record.
 			ns = history.DefaultNamespace
 		}
 		q := strings.TrimSpace(ann[annotations.Prefix+annotations.KeyPredictiveQuery])
+		var d diag.List
+		if d.CredentialError(workload.RefOf(n), annotations.Prefix+annotations.KeyPredictiveQuery, q, annotations.CredentialAllowed) {
+			errs = append(errs, d)
+			continue
+		}
 		if q == "" && queryTemplate != "" {
 			q = strings.NewReplacer("{namespace}", ns, "{name}", n.GetName()).Replace(queryTemplate)
 		}
@@ -198,7 +204,7 @@ func runRecord(cmd *cobra.Command, f *recordFlags, args []string) error {
 	results := rec.Run(context.Background())
 	for _, r := range results {
 		for _, w := range r.Warnings {
-			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s/%s: %s\n", r.Job.Namespace, r.Job.Name, w)
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s/%s: %s\n", r.Job.Namespace, r.Job.Name, diag.Redact(w))
 		}
 		if r.Err != nil {
 			continue
@@ -300,7 +306,7 @@ func reportErrors(run func(*cobra.Command, []string) error) func(*cobra.Command,
 		cmd.SilenceErrors = true
 		err := run(cmd, args)
 		if err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "error: %v\n", err)
+			fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", diag.Redact(err.Error()))
 		}
 		return err
 	}

@@ -245,7 +245,7 @@ func TestRecordHostileServer(t *testing.T) {
 		mode string
 		want string
 	}{
-		{mode: "redirect", want: "redirected the POST (HTTP 307) to " + other.URL + "/api/v1/query_range?echo=Bearer+<redacted>, which was not followed"},
+		{mode: "redirect", want: "redirected the POST (HTTP 307) to " + other.URL + "/api/v1/query_range?echo=Bearer+REDACTED, which was not followed"},
 		{mode: "endless", want: "the answer is larger than the limit of 4 KiB (--max-response-bytes)"},
 	}
 	for _, tt := range tests {

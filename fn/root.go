@@ -219,7 +219,7 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	p.stderr = cmd.ErrOrStderr()
 	p.standalone = true
 	fail := func(err error) error {
-		fmt.Fprintf(cmd.ErrOrStderr(), "%v", err)
+		fmt.Fprint(cmd.ErrOrStderr(), diag.Redact(err.Error()))
 		if _, ok := err.(resultsError); !ok {
 			fmt.Fprintln(cmd.ErrOrStderr())
 		}
@@ -253,7 +253,7 @@ func printErr(cmd *cobra.Command, err error) error {
 	if l, ok := err.(diag.List); ok {
 		cli.PrintDiagnostics(cmd.ErrOrStderr(), l)
 	} else {
-		fmt.Fprintf(cmd.ErrOrStderr(), "error: %v\n", err)
+		fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", diag.Redact(err.Error()))
 	}
 	cmd.SilenceErrors = true
 	return err

@@ -167,7 +167,7 @@ func messages(err error) []string {
 				out = append(out, "error: "+d.Error())
 			}
 		} else {
-			out = append(out, "error: "+err.Error())
+			out = append(out, "error: "+diag.Redact(err.Error()))
 		}
 	}
 	return out

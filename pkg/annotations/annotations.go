@@ -138,6 +138,10 @@ func HasAny(ann map[string]string) bool {
 	return false
 }
 
+// CredentialAllowed says what an annotation holds instead of a credential.
+const CredentialAllowed = "no credentials in manifests: keep them in a Secret named by " + Prefix + KeyRabbitMQSecret +
+	" (the AMQP URL) or by the policy's spec.prometheus.authSecret (a bearer token); the generated TriggerAuthentication references it"
+
 type value struct {
 	v, source, field string
 }
@@ -160,9 +164,7 @@ func CheckKeys(ref diag.Ref, ann map[string]string) diag.List {
 			out.Errorf(ref, k, "", "the keys listed in the annotation reference", "%s", msg)
 			continue
 		}
-		if config.HasCredentials(ann[k]) {
-			out.Errorf(ref, k, config.RedactURL(ann[k]), "no credentials in manifests: put them in a Secret and name it with "+Prefix+KeyRabbitMQSecret+" or spec.prometheus.authSecret", "plaintext credential")
-		}
+		out.CredentialError(ref, k, ann[k], CredentialAllowed)
 	}
 	if v, ok := ann[Prefix+KeyEnabled]; ok {
 		if v := strings.TrimSpace(v); v != "true" && v != "false" {
@@ -303,7 +305,9 @@ func Parse(ref diag.Ref, ann map[string]string, policy *config.Policy) (*Spec, d
 }
 
 // ValidateSettings checks the policy's defaults and every profile with the
-// same rules as annotations, so a bad policy fails even before any workload uses it.
+// same rules as annotations, so a bad policy fails even before any workload
+// uses it. (Credentials in them are refused by config.Parse, as in every
+// other policy value.)
 func ValidateSettings(policyRef diag.Ref, policy *config.Policy) diag.List {
 	var out diag.List
 	check := func(path string, s config.Settings) {
@@ -361,9 +365,6 @@ func (p *parser) validateOne(key string) {
 	case KeyHPAConflict:
 		p.enum(key, config.HPADelete, config.HPAAdopt, config.HPAError)
 	}
-	if v := p.vals[key].v; config.HasCredentials(v) {
-		p.out.Errorf(p.ref, p.field(key), config.RedactURL(v), "no credentials in manifests: use a Secret", "plaintext credential")
-	}
 }
 
 func (p *parser) has(key string) bool { _, ok := p.vals[key]; return ok }
@@ -383,7 +384,7 @@ func (p *parser) fail(key, allowed, format string, args ...any) {
 	if v.source != "" && v.source != SourceAnnotation && v.source != SourceBuiltin {
 		msg += " (from " + v.source + ")"
 	}
-	p.out.Errorf(p.ref, p.field(key), config.RedactURL(v.v), allowed, "%s", msg)
+	p.out.Errorf(p.ref, p.field(key), v.v, allowed, "%s", msg)
 }
 
 func (p *parser) int32(key string, lo, hi int) int32 {

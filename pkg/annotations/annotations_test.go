@@ -112,3 +112,36 @@ func TestCheckKeysOnDisabledWorkload(t *testing.T) {
 	d := CheckKeys(ref, map[string]string{Prefix + "enabeld": "true"})
 	require.Contains(t, d.Error(), "did you mean ml-autoscaling.io/enabled?")
 }
+
+// TestCredentialInEveryAnnotation puts credentials into every annotation:
+// each is an error naming the annotation and what carries the credential,
+// the secret is never repeated, and no Spec comes back (so nothing reaches
+// a generated object). PromQL label matchers are not credentials.
+func TestCredentialInEveryAnnotation(t *testing.T) {
+	const secret = "s3cr3tValue"
+	values := map[string]struct{ value, what string }{
+		"auth_token":    {"sum(up) http://prom:9090/?auth_token=" + secret, "query parameter auth_token"},
+		"client_secret": {`sum(up{instance="http://h/api?x=1&client_secret=` + secret + `"})`, "query parameter client_secret"},
+		"user info":     {"amqp://celery:" + secret + "@rabbitmq.ml:5672/", "user information"},
+		"bare token":    {"token=" + secret, "query parameter token"},
+	}
+	for _, key := range Keys {
+		for name, v := range values {
+			t.Run(key+"/"+name, func(t *testing.T) {
+				a := ann(KeyCPUUtilization, "50", KeyPrometheusThreshold, "1", KeyPrometheusQuery, "sum(up)", key, v.value)
+				spec, d := Parse(ref, a, config.Default())
+				require.Nil(t, spec)
+				msg := d.Error()
+				require.Contains(t, msg, "Deployment/ml/w: "+Prefix+key+": ")
+				require.Contains(t, msg, "plaintext credential: "+v.what)
+				require.Contains(t, msg, "allowed: no credentials in manifests")
+				require.NotContains(t, msg, secret)
+			})
+		}
+	}
+	for _, q := range []string{`sum(rate(http_requests_total{key="x"}[5m]))`, `sum(token_count{job="a", token="b"})`, `sum(x{instance="http://h:9090"} @ end())`} {
+		spec, d := Parse(ref, ann(KeyPrometheusQuery, q, KeyPrometheusThreshold, "1"), config.Default())
+		require.Empty(t, d, q)
+		require.Equal(t, q, spec.Prometheus.Query)
+	}
+}

@@ -454,9 +454,10 @@ func (p *Policy) validate(ref diag.Ref, out *diag.List) {
 	}
 	if a := s.Prometheus.ServerAddress; a != "" {
 		if msg := CheckServerAddress(a); msg != "" {
-			out.Errorf(ref, "spec.prometheus.serverAddress", RedactURL(a), "an http(s) URL without credentials, e.g. "+DefaultPrometheusAddress, "%s", msg)
+			out.Errorf(ref, serverAddressPath, a, "an http(s) URL without credentials, e.g. "+DefaultPrometheusAddress, "%s", msg)
 		}
 	}
+	checkCredentials(ref, s, out)
 	if n := s.Prometheus.AuthSecret; n != "" && !IsDNSName(n) {
 		out.Errorf(ref, "spec.prometheus.authSecret", n, "a Secret name (lower-case DNS subdomain)", "not a valid Secret name")
 	}
@@ -508,6 +509,9 @@ func sortedKeys(m map[string]Settings) []string {
 // CheckServerAddress returns "" when a is a usable http(s) URL without
 // credentials, and otherwise says what is wrong.
 func CheckServerAddress(a string) string {
+	if c := diag.FindCredentials(a); len(c) > 0 {
+		return "contains plaintext credentials (" + c[0].What() + "); put a bearer token in a Secret and name it in spec.prometheus.authSecret"
+	}
 	u, err := url.Parse(a)
 	if err != nil || u.Host == "" {
 		return "not an absolute URL"
@@ -515,8 +519,8 @@ func CheckServerAddress(a string) string {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "scheme must be http or https"
 	}
-	if HasCredentials(a) {
-		return "contains plaintext credentials; put a bearer token in a Secret and name it in spec.prometheus.authSecret"
+	if u.User != nil {
+		return "contains user information (scheme://user@host); put a bearer token in a Secret and name it in spec.prometheus.authSecret"
 	}
 	return ""
 }
@@ -534,25 +538,6 @@ func IsNamespaceQualified(address string) bool {
 		return true
 	}
 	return strings.Contains(host, ".") && host != "localhost"
-}
-
-// HasCredentials reports whether s carries plaintext credentials: a URL with
-// user information (scheme://user:password@host) or a password/token query
-// parameter, anywhere in s (also inside a PromQL string).
-func HasCredentials(s string) bool { return diag.HasCredential(s) }
-
-// RedactURL replaces user information in URLs with "REDACTED" so that error
-// messages never repeat a credential.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if err != nil && strings.Contains(s, "@") {
-			return "REDACTED"
-		}
-		return s
-	}
-	u.User = url.User("REDACTED")
-	return u.String()
 }
 
 // IsDNSName reports whether s is a valid lower-case RFC 1123 subdomain (a Secret name).

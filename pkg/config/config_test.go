@@ -123,9 +123,64 @@ func TestAddressHelpers(t *testing.T) {
 	} {
 		require.Equal(t, want, IsNamespaceQualified(addr), addr)
 	}
-	require.True(t, HasCredentials("amqp://guest:guest@rabbitmq:5672/"))
-	require.True(t, HasCredentials("http://host/path?token=abc"))
-	require.False(t, HasCredentials("http://prometheus.monitoring:9090"))
-	require.False(t, HasCredentials("sum(rate(x[5m]))"))
-	require.Equal(t, "amqp://REDACTED@h:5672/", RedactURL("amqp://u:p@h:5672/"))
+}
+
+// TestPolicyCredentials puts a credential into every string setting of the
+// policy, in both forms: each is refused with its path and what carries
+// it, and the secret never appears in the message.
+func TestPolicyCredentials(t *testing.T) {
+	const secret = "s3cr3tValue"
+	cases := []struct{ name, krm, configMap, field, what string }{
+		{"server address user information", "prometheus: {serverAddress: 'http://admin:" + secret + "@prom.monitoring:9090'}",
+			"prometheus.serverAddress: 'http://admin:" + secret + "@prom.monitoring:9090'", "spec.prometheus.serverAddress", "user information"},
+		{"server address auth_token", "prometheus: {serverAddress: 'http://prom.monitoring:9090/?auth_token=" + secret + "'}",
+			"prometheus.serverAddress: 'http://prom.monitoring:9090/?auth_token=" + secret + "'", "spec.prometheus.serverAddress", "query parameter auth_token"},
+		{"server address client_secret", "prometheus: {serverAddress: 'http://prom.monitoring:9090/api?x=1&client_secret=" + secret + "'}",
+			"prometheus.serverAddress: 'http://prom.monitoring:9090/api?x=1&client_secret=" + secret + "'", "spec.prometheus.serverAddress", "query parameter client_secret"},
+		{"auth secret", "prometheus: {authSecret: 'token=" + secret + "'}", "prometheus.authSecret: 'token=" + secret + "'", "spec.prometheus.authSecret", "query parameter token"},
+		{"rabbitmq secret", "rabbitmq: {secret: 'amqp://u:" + secret + "@rabbit/'}", "rabbitmq.secret: 'amqp://u:" + secret + "@rabbit/'", "spec.rabbitmq.secret", "user information"},
+		{"predictive query", "predictive: {query: 'sum(up{instance=\"http://h/?X-Amz-Signature=" + secret + "\"})'}",
+			"predictive.query: 'sum(up{instance=\"http://h/?X-Amz-Signature=" + secret + "\"})'", "spec.predictive.query", "query parameter X-Amz-Signature"},
+		{"gpu pod label", "gpu: {podLabel: 'pod,x=\"http://u:" + secret + "@h\"'}", "gpu.podLabel: 'pod,x=\"http://u:" + secret + "@h\"'", "spec.gpu.podLabel", "user information"},
+		{"defaults query", "defaults: {prometheusQuery: 'sum(up) http://h/?apiKey=" + secret + "'}",
+			"defaults.prometheusQuery: 'sum(up) http://h/?apiKey=" + secret + "'", "spec.defaults.prometheusQuery", "query parameter apiKey"},
+		{"profile queue", "profiles: {w: {rabbitmqQueue: 'amqp://u:" + secret + "@h/'}}", "profiles.w.rabbitmqQueue: 'amqp://u:" + secret + "@h/'", "spec.profiles.w.rabbitmqQueue", "user information"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for form, doc := range map[string]string{
+				"MLAutoscalingPolicy": "apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec:\n  " + c.krm + "\n",
+				"ConfigMap":           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata:\n  " + c.configMap + "\n",
+			} {
+				p, msg := parse(t, doc)
+				require.Nil(t, p, form)
+				require.Contains(t, msg, form+"/p: "+c.field+": ", form)
+				require.Contains(t, msg, "plaintext credential", form)
+				require.Contains(t, msg, c.what, form)
+				require.Contains(t, msg, "REDACTED", form)
+				require.NotContains(t, msg, secret, form)
+			}
+		})
+	}
+}
+
+func TestServerAddress(t *testing.T) {
+	for addr, want := range map[string]string{
+		"http://prometheus.monitoring:9090":           "",
+		"https://thanos.monitoring.svc/prefix":        "",
+		"http://prom.monitoring:9090/?dedup=true":     "",
+		"http://u:p@prom.monitoring:9090":             "plaintext credentials (user information",
+		"http://prom.monitoring:9090/?access_token=t": "plaintext credentials (query parameter access_token)",
+		"http://@prom.monitoring:9090":                "contains user information",
+		"prometheus":                                  "not an absolute URL",
+		"ftp://prom.monitoring":                       "scheme must be http or https",
+		"http://u:p{x@prom.monitoring:9090":           "plaintext credentials",
+	} {
+		got := CheckServerAddress(addr)
+		if want == "" {
+			require.Empty(t, got, addr)
+		} else {
+			require.Contains(t, got, want, addr)
+		}
+	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // redactedMark replaces a credential in a URL shown in a message.
-const redactedMark = "REDACTED"
+const redactedMark = diag.Placeholder
 
 // address is a parsed Prometheus address.
 type address struct {
@@ -175,17 +175,13 @@ func redactQuery(q string) string {
 func scrub(s string) string { return diag.Redact(s) }
 
 // isSecretName reports whether a header or query parameter name is
-// credential-like: its value is never shown.
+// credential-like: its value is never shown. Query parameters follow the
+// shared detector (diag.IsCredentialName); headers add the few names that
+// carry credentials without saying so.
 func isSecretName(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "proxy-authorization", "cookie", "auth", "pass", "sig", "signature", "code":
+	switch strings.ToLower(name) {
+	case "authorization", "proxy-authorization", "cookie", "code":
 		return true
 	}
-	for _, w := range []string{"token", "secret", "key", "password", "passwd", "credential", "session", "jwt"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
+	return diag.IsCredentialName(name)
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 )
 
 // client is the Prometheus API with the options' transport, headers and
@@ -198,7 +200,7 @@ func (c *client) close() { c.transport.CloseIdleConnections() }
 func (c *client) redact(s string) string {
 	for _, sec := range c.secrets {
 		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "<redacted>")
+			s = strings.ReplaceAll(s, sec, diag.Placeholder)
 		}
 	}
 	return scrub(s)

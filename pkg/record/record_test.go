@@ -435,7 +435,7 @@ func TestRecordTokenNeverLeaked(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, res[5].Err, "the right token and tenant header reach the server")
 	require.NoError(t, res[3].Err)
-	assert.Equal(t, []string{"saw Bearer <redacted>"}, res[3].Warnings)
+	assert.Equal(t, []string{"saw Bearer REDACTED"}, res[3].Warnings)
 	for _, r := range res[:3] {
 		require.Error(t, r.Err)
 	}
@@ -447,7 +447,7 @@ func TestRecordTokenNeverLeaked(t *testing.T) {
 	}
 	assert.NotContains(t, everything, token)
 	assert.NotContains(t, everything, token[:12], "no part of the token either")
-	assert.Contains(t, everything, "<redacted>")
+	assert.Contains(t, everything, "REDACTED")
 
 	// Options errors do not show it either.
 	opts.Headers = map[string]string{"Authorization": "Bearer " + token}
@@ -615,4 +615,36 @@ func TestErrors(t *testing.T) {
 	assert.NoError(t, Errors([]Result{{}}))
 	err := Errors([]Result{{Err: errors.New("a")}, {}, {Err: errors.New("b")}})
 	assert.EqualError(t, err, "a\nb")
+}
+
+// TestRecordAddressCredentialsNeverShown gives addresses with credentials
+// in their user information or query: the address is used as given, but
+// no message shows the secret, whether the address is refused or the
+// server echoes the credential back.
+func TestRecordAddressCredentialsNeverShown(t *testing.T) {
+	const secret = "S3cretAddressTok"
+	for _, addr := range []string{
+		"http://user:" + secret + "{@prom:9090",
+		"ftp://prom:9090/?auth_token=" + secret,
+		"http://prom:9090/api/v1?client_secret=" + secret,
+		"http://admin:" + secret + "@prom:9090/api/v1",
+	} {
+		_, err := Record(context.Background(), testOptions(addr), []Job{{Namespace: "ml", Name: "w", Query: "up"}})
+		require.Error(t, err, addr)
+		require.NotContains(t, err.Error(), secret, addr)
+		require.Contains(t, err.Error(), "REDACTED", addr)
+	}
+
+	f := newFakeProm(t, func(w http.ResponseWriter, q promQuery) {
+		writeError(w, 400, "bad_data", "unknown parameter auth_token="+secret)
+	})
+	var progress bytes.Buffer
+	opts := testOptions(f.URL + "/?auth_token=" + secret)
+	opts.Progress = &progress
+	res, err := Record(context.Background(), opts, []Job{{Namespace: "ml", Name: "w", Query: "up"}})
+	require.NoError(t, err)
+	require.Error(t, res[0].Err)
+	everything := progress.String() + Errors(res).Error()
+	require.NotContains(t, everything, secret)
+	require.Contains(t, everything, "auth_token=REDACTED")
 }
