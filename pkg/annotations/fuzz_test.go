@@ -227,7 +227,7 @@ func checkSpec(t *testing.T, s *annotations.Spec) {
 		t.Fatalf("gpu = %q", s.GPU)
 	}
 	switch s.InferenceServer {
-	case "", annotations.ServerVLLM, annotations.ServerTGI, annotations.ServerTriton:
+	case "", annotations.ServerVLLM, annotations.ServerTGI, annotations.ServerTriton, annotations.ServerNone:
 	default:
 		t.Fatalf("inference server %q", s.InferenceServer)
 	}
@@ -237,10 +237,10 @@ func checkSpec(t *testing.T, s *annotations.Spec) {
 		t.Fatalf("hpa conflict %q", s.HPAConflict)
 	}
 	if r := s.RabbitMQ; r != nil {
-		if r.Queue == "" || r.MessagesPerReplica == "" {
+		if len(r.Queues) == 0 || r.MessagesPerReplica == "" {
 			t.Fatalf("RabbitMQ trigger without queue or target: %+v", r)
 		}
-		if config.HasCredentials(r.Queue) || config.HasCredentials(r.Secret) {
+		if config.HasCredentials(strings.Join(r.Queues, ",")) || config.HasCredentials(r.Secret) {
 			t.Fatalf("credential accepted in a RabbitMQ setting: %+v", r)
 		}
 	}
