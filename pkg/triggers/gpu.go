@@ -120,12 +120,13 @@ func dcgm(in Input, set *Set, info *workload.GPUInfo, selector func(nsLabel, pod
 	}
 	target := strconv.FormatFloat(float64(in.Spec.GPUUtilization)*scale/100, 'f', -1, 64)
 	set.Triggers = append(set.Triggers, prometheusTrigger(in, set, "gpu-utilization", util, target, ""))
-	unit := fmt.Sprintf("%s per pod", target)
-	if scale == 100 {
-		unit = target + "% per pod"
+	goal, unit := target+"%", ""
+	if scale != 100 {
+		goal = fmt.Sprintf("%d%% = %s", in.Spec.GPUUtilization, target)
+		unit = fmt.Sprintf(", %s at 100%%", strconv.FormatFloat(scale, 'f', -1, 64))
 	}
-	set.Notes = append(set.Notes, fmt.Sprintf("DCGM GPU utilisation %s, target %d%% = %s (%s; metric %s: %s, %s at 100%%): %s",
-		metric, in.Spec.GPUUtilization, unit, in.whyKey(annotations.KeyGPUUtilization), metric, why, strconv.FormatFloat(scale, 'f', -1, 64), util))
+	set.Notes = append(set.Notes, fmt.Sprintf("DCGM GPU utilisation %s (%s%s), target %s per pod (%s): %s",
+		metric, why, unit, goal, in.whyKey(annotations.KeyGPUUtilization), util))
 }
 
 // chooseServer decides the inference server: the annotation, else what the

@@ -43,6 +43,9 @@ func Build(in Input) (*Set, diag.List) {
 	var out diag.List
 	set := &Set{}
 	rabbitMQ(in, set)
+	if in.Spec.RabbitMQ != nil {
+		checkConsumedQueues(in, &out)
+	}
 	prometheus(in, set, &out)
 	resource(in, set, &out, "cpu", in.Spec.CPUUtilization, annotations.KeyCPUUtilization)
 	resource(in, set, &out, "memory", in.Spec.MemoryUtilization, annotations.KeyMemoryUtilization)

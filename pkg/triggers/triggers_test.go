@@ -238,3 +238,31 @@ func TestQueuePatternSelectsExactlyTheQueues(t *testing.T) {
 		}
 	}
 }
+
+func TestConsumedQueues(t *testing.T) {
+	cases := []struct {
+		command, args []string
+		want          []string
+	}{
+		{[]string{"sentry"}, []string{"run", "worker", "-Q", "events.process_event,events.save_event", "-c", "4"}, []string{"events.process_event", "events.save_event"}},
+		{[]string{"celery"}, []string{"-A", "proj", "worker", "-Qcelery,priority"}, []string{"celery", "priority"}},
+		{[]string{"sh", "-c", "exec celery -A proj worker --queues=a,b --loglevel=INFO"}, nil, []string{"a", "b"}},
+		{[]string{"celery", "-A", "proj", "worker", "--queues", "reports"}, nil, []string{"reports"}},
+		{[]string{"celery", "-A", "proj", "worker"}, nil, nil},
+	}
+	for _, c := range cases {
+		require.Equal(t, c.want, ConsumedQueues(workload.Container{Command: c.command, Args: c.args}), "%q %q", c.command, c.args)
+	}
+	_, d := build(t, nil, "    ml-autoscaling.io/rabbitmq-queue: events.process_event\n    ml-autoscaling.io/rabbitmq-secret: rmq\n",
+		"      - {name: worker, image: getsentry/sentry:24.1.0, command: [sentry], args: [run, worker, -Q, \"events.process_event,events.save_event\"]}\n")
+	require.False(t, d.HasErrors())
+	require.Contains(t, d.Error(), "container worker consumes events.save_event (-Q), which ml-autoscaling.io/rabbitmq-queue does not name")
+	_, d = build(t, nil, "    ml-autoscaling.io/rabbitmq-queue: \"events.save_event,events.process_event\"\n    ml-autoscaling.io/rabbitmq-secret: rmq\n",
+		"      - {name: worker, image: getsentry/sentry:24.1.0, command: [sentry], args: [run, worker, -Q, \"events.process_event,events.save_event\"]}\n")
+	require.Empty(t, d)
+}
+
+func TestConsumedQueuesKeepNamesWhole(t *testing.T) {
+	require.Equal(t, []string{"celery", "reports(v2)"}, ConsumedQueues(workload.Container{Args: []string{"worker", "-Q", "celery,reports(v2)"}}))
+	require.Equal(t, []string{"a|b"}, ConsumedQueues(workload.Container{Command: []string{"sh", "-c", "celery worker -Q 'a|b'; echo done"}}))
+}
