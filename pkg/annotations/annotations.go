@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -67,12 +69,23 @@ const (
 	DefaultQueuePerReplica    = 4
 )
 
-// Inference servers with a known queue-depth metric.
+// Inference servers with a known queue-depth metric, and "none": no
+// inference-server trigger, and no warning that none was detected.
 const (
 	ServerVLLM   = "vllm"
 	ServerTGI    = "tgi"
 	ServerTriton = "triton"
+	ServerNone   = "none"
 )
+
+// InferenceServerValues are the values the inference-server key accepts.
+var InferenceServerValues = []string{ServerVLLM, ServerTGI, ServerTriton, ServerNone}
+
+// MaxQueues is the most queues one rabbitmq-queue list may name.
+const MaxQueues = 50
+
+// maxQueueNameBytes is RabbitMQ's limit on a queue name.
+const maxQueueNameBytes = 255
 
 // Spec is the typed, validated autoscaling request of one workload.
 type Spec struct {
@@ -103,7 +116,9 @@ type Spec struct {
 
 // RabbitMQ is a QueueLength trigger request.
 type RabbitMQ struct {
-	Queue              string
+	// Queues are the queue names, in the order given (rabbitmq-queue is a
+	// comma-separated list); the desired count follows their summed backlog.
+	Queues             []string
 	MessagesPerReplica string
 	Secret             string
 }
@@ -250,7 +265,7 @@ func Parse(ref diag.Ref, ann map[string]string, policy *config.Policy) (*Spec, d
 	s.CooldownPeriod = p.optSeconds(KeyCooldownPeriod, 0)
 	if q := p.str(KeyRabbitMQQueue); q != "" {
 		s.RabbitMQ = &RabbitMQ{
-			Queue:              q,
+			Queues:             p.queues(KeyRabbitMQQueue),
 			MessagesPerReplica: p.positive(KeyRabbitMQMessagesPerReplica),
 			Secret:             p.secret(KeyRabbitMQSecret),
 		}
@@ -281,7 +296,7 @@ func Parse(ref diag.Ref, ann map[string]string, policy *config.Policy) (*Spec, d
 	s.GPU = p.enum(KeyGPU, "auto", "off")
 	s.GPUUtilization = p.int32(KeyGPUUtilization, 1, 100)
 	if p.has(KeyInferenceServer) {
-		s.InferenceServer = p.enum(KeyInferenceServer, ServerVLLM, ServerTGI, ServerTriton)
+		s.InferenceServer = p.enum(KeyInferenceServer, InferenceServerValues...)
 	}
 	s.QueuePerReplica = p.positive(KeyQueuePerReplica)
 	s.GPUBudget = p.optInt32(KeyGPUBudget, 1, MaxReplicasLimit)
@@ -359,7 +374,9 @@ func (p *parser) validateOne(key string) {
 	case KeyGPU:
 		p.enum(key, "auto", "off")
 	case KeyInferenceServer:
-		p.enum(key, ServerVLLM, ServerTGI, ServerTriton)
+		p.enum(key, InferenceServerValues...)
+	case KeyRabbitMQQueue:
+		p.queues(key)
 	case KeyPredictive:
 		p.enum(key, "true", "false")
 	case KeyHPAConflict:
@@ -466,6 +483,39 @@ func (p *parser) secret(key string) string {
 		return ""
 	}
 	return v
+}
+
+// queues reads a comma-separated list of queue names: each name is trimmed,
+// non-empty, valid UTF-8 without control characters, at most 255 bytes
+// (RabbitMQ's limit) and given once; at most MaxQueues names.
+func (p *parser) queues(key string) []string {
+	allowed := fmt.Sprintf("one queue name, or up to %d names separated by commas (e.g. \"celery,celery.priority\"); each name non-empty, at most %d bytes, without control characters, given once", MaxQueues, maxQueueNameBytes)
+	parts := strings.Split(p.vals[key].v, ",")
+	if len(parts) > MaxQueues {
+		p.fail(key, allowed, "%d queues named", len(parts))
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for i, q := range parts {
+		q = strings.TrimSpace(q)
+		switch {
+		case q == "":
+			p.fail(key, allowed, "queue %d of the list is empty", i+1)
+		case len(q) > maxQueueNameBytes:
+			p.fail(key, allowed, "queue %d of the list is %d bytes long", i+1, len(q))
+		case !utf8.ValidString(q) || strings.IndexFunc(q, unicode.IsControl) >= 0:
+			p.fail(key, allowed, "queue %d of the list holds a control character or invalid UTF-8", i+1)
+		case seen[q]:
+			p.fail(key, allowed, "queue %q is named twice", q)
+		default:
+			seen[q] = true
+			out = append(out, q)
+			continue
+		}
+		return nil
+	}
+	return out
 }
 
 func (p *parser) enum(key string, allowed ...string) string {

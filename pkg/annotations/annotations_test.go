@@ -71,6 +71,13 @@ func TestParseErrors(t *testing.T) {
 		{"unknown profile suggests", ann(KeyCPUUtilization, "50", KeyProfile, "celery-workr"), []string{"did you mean celery-worker?"}},
 		{"bad gpu value", ann(KeyCPUUtilization, "50", KeyGPU, "on"), []string{"auto, off"}},
 		{"gpu utilization above 100", ann(KeyCPUUtilization, "50", KeyGPUUtilization, "120"), []string{"from 1 to 100"}},
+		{"unknown inference server", ann(KeyCPUUtilization, "50", KeyInferenceServer, "sglang"), []string{"vllm, tgi, triton, none"}},
+		{"empty queue in list", ann(KeyRabbitMQQueue, "celery,,celery.priority", KeyRabbitMQSecret, "rmq"), []string{"queue 2 of the list is empty", "separated by commas"}},
+		{"trailing comma", ann(KeyRabbitMQQueue, "celery,", KeyRabbitMQSecret, "rmq"), []string{"queue 2 of the list is empty"}},
+		{"queue named twice", ann(KeyRabbitMQQueue, "a, b ,a", KeyRabbitMQSecret, "rmq"), []string{`queue "a" is named twice`}},
+		{"control character", ann(KeyRabbitMQQueue, "a\tb", KeyRabbitMQSecret, "rmq"), []string{"control character"}},
+		{"queue name too long", ann(KeyRabbitMQQueue, strings.Repeat("q", 256), KeyRabbitMQSecret, "rmq"), []string{"256 bytes long"}},
+		{"too many queues", ann(KeyRabbitMQQueue, strings.Repeat("q,", MaxQueues)+"q", KeyRabbitMQSecret, "rmq"), []string{"51 queues named"}},
 	}
 	p := policyWith(t, config.Spec{Profiles: map[string]config.Settings{"celery-worker": {}}})
 	for _, c := range cases {
@@ -86,6 +93,27 @@ func TestParseErrors(t *testing.T) {
 			require.NotContains(t, msg, ":p@", "credentials never repeated")
 		})
 	}
+}
+
+func TestRabbitMQQueueList(t *testing.T) {
+	cases := []struct {
+		value string
+		want  []string
+	}{
+		{"celery", []string{"celery"}},
+		{"events.process_event, events.save_event ,default", []string{"events.process_event", "events.save_event", "default"}},
+		{"a.b*c(d)|e[f]^$", []string{"a.b*c(d)|e[f]^$"}},
+	}
+	for _, c := range cases {
+		spec, d := Parse(ref, ann(KeyRabbitMQQueue, c.value, KeyRabbitMQSecret, "rmq"), config.Default())
+		require.Empty(t, d, c.value)
+		require.Equal(t, c.want, spec.RabbitMQ.Queues, c.value)
+	}
+	d := ValidateSettings(diag.Ref{Kind: "MLAutoscalingPolicy", Name: "p"}, policyWith(t, config.Spec{Defaults: config.Settings{RabbitMQQueue: s("a,,b")}}))
+	require.Contains(t, d.Error(), "spec.defaults.rabbitmqQueue")
+	spec, d := Parse(ref, ann(KeyCPUUtilization, "50", KeyInferenceServer, ServerNone), config.Default())
+	require.Empty(t, d)
+	require.Equal(t, ServerNone, spec.InferenceServer)
 }
 
 func TestDurationsAndNumbersAreNormalised(t *testing.T) {

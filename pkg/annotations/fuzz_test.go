@@ -200,7 +200,7 @@ func checkSpec(t *testing.T, s *annotations.Spec) {
 		t.Fatalf("gpu = %q", s.GPU)
 	}
 	switch s.InferenceServer {
-	case "", annotations.ServerVLLM, annotations.ServerTGI, annotations.ServerTriton:
+	case "", annotations.ServerVLLM, annotations.ServerTGI, annotations.ServerTriton, annotations.ServerNone:
 	default:
 		t.Fatalf("inference server %q", s.InferenceServer)
 	}
@@ -210,10 +210,10 @@ func checkSpec(t *testing.T, s *annotations.Spec) {
 		t.Fatalf("hpa conflict %q", s.HPAConflict)
 	}
 	if r := s.RabbitMQ; r != nil {
-		if r.Queue == "" || r.MessagesPerReplica == "" {
+		if len(r.Queues) == 0 || r.MessagesPerReplica == "" {
 			t.Fatalf("RabbitMQ trigger without queue or target: %+v", r)
 		}
-		if diag.HasCredential(r.Queue) || diag.HasCredential(r.Secret) {
+		if diag.HasCredential(strings.Join(r.Queues, ",")) || diag.HasCredential(r.Secret) {
 			t.Fatalf("credential accepted in a RabbitMQ setting: %+v", r)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,32 @@ const (
 	HPADelete = "delete"
 	HPAAdopt  = "adopt"
 	HPAError  = "error"
+)
+
+// DCGM label presets (spec.gpu.dcgmLabels).
+const (
+	DCGMLabelsPod         = "pod"
+	DCGMLabelsPodName     = "pod_name"
+	DCGMLabelsExportedPod = "exported_pod"
+)
+
+// DCGMLabelPresets maps a preset to its pod and namespace label names.
+var DCGMLabelPresets = map[string][2]string{
+	DCGMLabelsPod:         {"pod", "namespace"},
+	DCGMLabelsPodName:     {"pod_name", "pod_namespace"},
+	DCGMLabelsExportedPod: {"exported_pod", "exported_namespace"},
+}
+
+// GPU fallbacks on KEDA 2.16 (spec.gpu.staticFallback).
+const (
+	StaticFallbackNone = "none"
+	StaticFallbackMax  = "max"
+)
+
+// DCGM utilisation gauges.
+const (
+	DCGMGPUUtil        = "DCGM_FI_DEV_GPU_UTIL"
+	DCGMGrEngineActive = "DCGM_FI_PROF_GR_ENGINE_ACTIVE"
 )
 
 // DefaultPrometheusAddress is used when the policy names no Prometheus server:
@@ -103,9 +130,25 @@ type GPU struct {
 	UtilizationTarget int `yaml:"utilizationTarget,omitempty"`
 	// ClusterBudget is the number of GPUs all scaled workloads together may hold (0 = no check).
 	ClusterBudget int `yaml:"clusterBudget,omitempty"`
+	// UtilizationMetric is the DCGM gauge the utilisation trigger reads; empty
+	// means DCGM_FI_DEV_GPU_UTIL for whole GPUs and DCGM_FI_PROF_GR_ENGINE_ACTIVE
+	// for MIG slices (DCGM exports no DCGM_FI_DEV_GPU_UTIL for MIG instances).
+	UtilizationMetric string `yaml:"utilizationMetric,omitempty"`
+	// UtilizationScale is the metric's value at 100 % (100 for DCGM_FI_DEV_GPU_UTIL,
+	// 1 for the DCGM_FI_PROF_* ratios, which are the defaults for those names).
+	UtilizationScale float64 `yaml:"utilizationScale,omitempty"`
+	// DCGMLabels is a preset for PodLabel and NamespaceLabel: pod (pod, namespace),
+	// pod_name (pod_name, pod_namespace: the exporter's old mode) or exported_pod
+	// (exported_pod, exported_namespace: scraped through a ServiceMonitor with
+	// honorLabels: false, the dcgm-exporter chart's default).
+	DCGMLabels string `yaml:"dcgmLabels,omitempty"`
 	// PodLabel and NamespaceLabel are the DCGM exporter's label names for pod and namespace.
 	PodLabel       string `yaml:"podLabel,omitempty"`
 	NamespaceLabel string `yaml:"namespaceLabel,omitempty"`
+	// StaticFallback is what a GPU workload does when its metrics fail on
+	// kedaVersion 2.16, whose fallback can only set a fixed replica count:
+	// none (no fallback: the HPA keeps the current count) or max (maxReplicaCount).
+	StaticFallback string `yaml:"staticFallback,omitempty"`
 	// ScaleUpPods is how many pods a GPU workload may add per ScaleUpPeriod.
 	ScaleUpPods int `yaml:"scaleUpPods,omitempty"`
 	// ScaleUpPeriod is the period of the scale-up limit.
@@ -251,11 +294,18 @@ func (p *Policy) applyDefaults() {
 	if s.GPU.UtilizationTarget == 0 {
 		s.GPU.UtilizationTarget = 70
 	}
+	preset := DCGMLabelPresets[s.GPU.DCGMLabels]
+	if s.GPU.DCGMLabels == "" {
+		preset = DCGMLabelPresets[DCGMLabelsPod]
+	}
 	if s.GPU.PodLabel == "" {
-		s.GPU.PodLabel = "pod"
+		s.GPU.PodLabel = preset[0]
 	}
 	if s.GPU.NamespaceLabel == "" {
-		s.GPU.NamespaceLabel = "namespace"
+		s.GPU.NamespaceLabel = preset[1]
+	}
+	if s.GPU.StaticFallback == "" {
+		s.GPU.StaticFallback = StaticFallbackNone
 	}
 	if s.GPU.ScaleUpPods == 0 {
 		s.GPU.ScaleUpPods = 1
@@ -279,6 +329,37 @@ func (p *Policy) applyDefaults() {
 	if pr.Timezone == "" {
 		pr.Timezone = "UTC"
 	}
+}
+
+// Utilization returns the DCGM gauge a GPU workload's utilisation trigger
+// reads and its value at 100 % (mig: the pod claims MIG slices), and where
+// the choice came from.
+func (g GPU) Utilization(mig bool) (metric string, scale float64, why string) {
+	switch {
+	case g.UtilizationMetric != "":
+		metric, why = g.UtilizationMetric, "policy spec.gpu.utilizationMetric"
+	case mig:
+		metric, why = DCGMGrEngineActive, "MIG slice: DCGM exports no "+DCGMGPUUtil+" for MIG instances"
+	default:
+		metric, why = DCGMGPUUtil, "whole GPU"
+	}
+	scale = g.UtilizationScale
+	if scale == 0 {
+		scale = defaultScale(metric)
+	}
+	return metric, scale, why
+}
+
+// defaultScale is a DCGM gauge's value at 100 %: 100 for the percentage
+// DCGM_FI_DEV_GPU_UTIL, 1 for the DCGM_FI_PROF_* ratios, 0 when unknown.
+func defaultScale(metric string) float64 {
+	switch {
+	case metric == DCGMGPUUtil:
+		return 100
+	case strings.HasPrefix(metric, "DCGM_FI_PROF_"):
+		return 1
+	}
+	return 0
 }
 
 // PrometheusAddress returns the configured server address or the built-in default.
@@ -474,6 +555,7 @@ func (p *Policy) validate(ref diag.Ref, out *diag.List) {
 	if g.ScaleUpPods < 0 {
 		out.Errorf(ref, "spec.gpu.scaleUpPods", strconv.Itoa(g.ScaleUpPods), "1 or more", "negative scale-up limit")
 	}
+	validateDCGM(g, ref, out)
 	pr := s.Predictive
 	if pr.Slot.Duration < time.Minute || (24*time.Hour)%pr.Slot.Duration != 0 {
 		out.Errorf(ref, "spec.predictive.slot", pr.Slot.String(), "a whole number of minutes that divides 24h (5m, 15m, 30m, 1h)", "invalid slot length")
@@ -494,6 +576,44 @@ func (p *Policy) validate(ref diag.Ref, out *diag.List) {
 		if !IsDNSLabel(name) {
 			out.Errorf(ref, "spec.profiles."+name, name, "lower-case letters, digits and '-'", "invalid profile name")
 		}
+	}
+}
+
+var (
+	metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+	labelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+)
+
+// validateDCGM checks the DCGM metric, its scale, the label names (which go
+// into PromQL selectors) and the fallback choice.
+func validateDCGM(g GPU, ref diag.Ref, out *diag.List) {
+	if m := g.UtilizationMetric; m != "" && !metricName.MatchString(m) {
+		out.Errorf(ref, "spec.gpu.utilizationMetric", m, "a Prometheus metric name such as "+DCGMGrEngineActive, "not a metric name")
+	}
+	switch {
+	case g.UtilizationScale < 0 || g.UtilizationScale > 1e6:
+		out.Errorf(ref, "spec.gpu.utilizationScale", fmt.Sprint(g.UtilizationScale), "the metric's value at 100 %: a number above 0, at most 1000000 (100 for DCGM_FI_DEV_GPU_UTIL, 1 for DCGM_FI_PROF_* ratios)", "out of range")
+	case g.UtilizationScale == 0 && g.UtilizationMetric != "" && defaultScale(g.UtilizationMetric) == 0:
+		out.Errorf(ref, "spec.gpu.utilizationScale", "", "the metric's value at 100 % (e.g. 100 for a percentage, 1 for a ratio)",
+			"utilizationMetric %s needs utilizationScale: its unit is not known", g.UtilizationMetric)
+	}
+	if g.DCGMLabels != "" {
+		preset, ok := DCGMLabelPresets[g.DCGMLabels]
+		switch {
+		case !ok:
+			out.Errorf(ref, "spec.gpu.dcgmLabels", g.DCGMLabels, "pod, pod_name, exported_pod", "unknown DCGM label preset")
+		case preset != [2]string{g.PodLabel, g.NamespaceLabel}:
+			out.Errorf(ref, "spec.gpu.dcgmLabels", g.DCGMLabels, "either dcgmLabels or podLabel/namespaceLabel",
+				"the preset sets podLabel %s and namespaceLabel %s, but the policy also sets %s and %s", preset[0], preset[1], g.PodLabel, g.NamespaceLabel)
+		}
+	}
+	for _, l := range [][2]string{{"spec.gpu.podLabel", g.PodLabel}, {"spec.gpu.namespaceLabel", g.NamespaceLabel}} {
+		if !labelName.MatchString(l[1]) {
+			out.Errorf(ref, l[0], l[1], "a Prometheus label name (letters, digits, _; not starting with a digit)", "not a label name")
+		}
+	}
+	if g.StaticFallback != StaticFallbackNone && g.StaticFallback != StaticFallbackMax {
+		out.Errorf(ref, "spec.gpu.staticFallback", g.StaticFallback, "none, max", "unknown fallback")
 	}
 }
 

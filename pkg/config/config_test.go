@@ -97,6 +97,13 @@ func TestPolicyErrors(t *testing.T) {
 		"bad timezone":          {"  predictive: {timezone: Mars/Olympus}\n", "unknown time zone"},
 		"bad gpu target":        {"  gpu: {utilizationTarget: 150}\n", "1 to 100"},
 		"bad profile name":      {"  profiles: {Bad_Name: {}}\n", "invalid profile name"},
+		"bad metric name":       {"  gpu: {utilizationMetric: \"DCGM_FI_DEV_GPU_UTIL{gpu=\\\"0\\\"}\"}\n", "spec.gpu.utilizationMetric"},
+		"unknown metric scale":  {"  gpu: {utilizationMetric: my_gpu_busy}\n", "needs utilizationScale"},
+		"negative scale":        {"  gpu: {utilizationScale: -1}\n", "spec.gpu.utilizationScale"},
+		"bad label preset":      {"  gpu: {dcgmLabels: exported}\n", "unknown DCGM label preset (allowed: pod, pod_name, exported_pod)"},
+		"preset and labels":     {"  gpu: {dcgmLabels: exported_pod, podLabel: pod}\n", "either dcgmLabels or podLabel/namespaceLabel"},
+		"label injection":       {"  gpu: {podLabel: \"pod=~\\\".*\\\",x\"}\n", "spec.gpu.podLabel"},
+		"bad static fallback":   {"  gpu: {staticFallback: min}\n", `spec.gpu.staticFallback: "min": unknown fallback (allowed: none, max)`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -111,6 +118,45 @@ func TestPolicyErrors(t *testing.T) {
 	require.Contains(t, msg, "MLAutoscalingPolicy or ConfigMap")
 	_, msg = parse(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata: {gpu.coldstart: 5m}\n")
 	require.Contains(t, msg, "data.gpu.coldstart: unknown field; did you mean coldStart?")
+}
+
+func TestDCGMSettings(t *testing.T) {
+	head := "apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec:\n"
+	cases := []struct {
+		name, body        string
+		podLabel, nsLabel string
+		mig               bool
+		metric            string
+		scale             float64
+		fallback          string
+	}{
+		{"defaults", "", "pod", "namespace", false, DCGMGPUUtil, 100, StaticFallbackNone},
+		{"MIG default", "", "pod", "namespace", true, DCGMGrEngineActive, 1, StaticFallbackNone},
+		{"ServiceMonitor preset", "  gpu: {dcgmLabels: exported_pod}\n", "exported_pod", "exported_namespace", false, DCGMGPUUtil, 100, StaticFallbackNone},
+		{"old exporter preset", "  gpu: {dcgmLabels: pod_name}\n", "pod_name", "pod_namespace", false, DCGMGPUUtil, 100, StaticFallbackNone},
+		{"explicit labels", "  gpu: {podLabel: exported_pod, namespaceLabel: exported_namespace}\n", "exported_pod", "exported_namespace", false, DCGMGPUUtil, 100, StaticFallbackNone},
+		{"preset equal to labels", "  gpu: {dcgmLabels: pod_name, podLabel: pod_name}\n", "pod_name", "pod_namespace", false, DCGMGPUUtil, 100, StaticFallbackNone},
+		{"profiling metric", "  gpu: {utilizationMetric: DCGM_FI_PROF_SM_ACTIVE}\n", "pod", "namespace", false, "DCGM_FI_PROF_SM_ACTIVE", 1, StaticFallbackNone},
+		{"policy metric wins for MIG", "  gpu: {utilizationMetric: DCGM_FI_PROF_SM_ACTIVE}\n", "pod", "namespace", true, "DCGM_FI_PROF_SM_ACTIVE", 1, StaticFallbackNone},
+		{"own metric with scale", "  gpu: {utilizationMetric: \"gpu:busy_percent\", utilizationScale: 100}\n", "pod", "namespace", false, "gpu:busy_percent", 100, StaticFallbackNone},
+		{"fallback max", "  gpu: {staticFallback: max}\n", "pod", "namespace", false, DCGMGPUUtil, 100, StaticFallbackMax},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustParse(t, head+c.body+"  kedaVersion: \"2.16\"\n")
+			g := p.Spec.GPU
+			require.Equal(t, c.podLabel, g.PodLabel)
+			require.Equal(t, c.nsLabel, g.NamespaceLabel)
+			metric, scale, why := g.Utilization(c.mig)
+			require.Equal(t, c.metric, metric)
+			require.Equal(t, c.scale, scale)
+			require.NotEmpty(t, why)
+			require.Equal(t, c.fallback, g.StaticFallback)
+		})
+	}
+	p := mustParse(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata:\n  gpu.dcgmLabels: exported_pod\n  gpu.utilizationMetric: DCGM_FI_PROF_GR_ENGINE_ACTIVE\n  gpu.staticFallback: max\n")
+	require.Equal(t, "exported_pod", p.Spec.GPU.PodLabel)
+	require.Equal(t, StaticFallbackMax, p.Spec.GPU.StaticFallback)
 }
 
 func TestAddressHelpers(t *testing.T) {

@@ -28,8 +28,12 @@ type Workload struct {
 
 // Container is one (non-init) container of the pod template.
 type Container struct {
-	Name      string
-	Image     string
+	Name  string
+	Image string
+	// Command and Args are the container's entrypoint override and arguments
+	// (items that are not plain strings are left out).
+	Command   []string
+	Args      []string
 	Resources Resources
 }
 
@@ -107,6 +111,8 @@ func FromNode(n *yaml.RNode) *Workload {
 		w.Containers = append(w.Containers, Container{
 			Name:      scalar(c, "name"),
 			Image:     scalar(c, "image"),
+			Command:   stringList(c, "command"),
+			Args:      stringList(c, "args"),
 			Resources: readResources(c.Field("resources")),
 		})
 	}
@@ -119,6 +125,21 @@ func scalar(n *yaml.RNode, field string) string {
 		return ""
 	}
 	return yaml.GetValue(f.Value)
+}
+
+// stringList returns the string items of a sequence field.
+func stringList(n *yaml.RNode, field string) []string {
+	f := n.Field(field)
+	if f == nil || f.Value == nil || f.Value.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []string
+	for _, item := range f.Value.YNode().Content {
+		if item.Kind == yaml.ScalarNode {
+			out = append(out, item.Value)
+		}
+	}
+	return out
 }
 
 func readResources(f *yaml.MapNode) Resources {
@@ -172,17 +193,60 @@ func (w *Workload) MissingResource(name string) []string {
 
 // GPUInfo describes the GPUs a pod of the workload claims.
 type GPUInfo struct {
-	// Resource is the extended resource name (nvidia.com/gpu, nvidia.com/mig-3g.20gb, amd.com/gpu).
+	// Resource is the extended resource name (nvidia.com/gpu, nvidia.com/mig-3g.20gb,
+	// amd.com/gpu, habana.ai/gaudi); several are joined with "+".
 	Resource string
+	// Resources are the claimed resource names, sorted.
+	Resources []string
 	// PerPod is the number of GPU devices (or MIG slices) per pod.
 	PerPod int64
 	// Containers lists the containers that claim GPUs.
 	Containers []string
 }
 
-// IsGPUResource reports whether name is a GPU extended resource.
+// Accelerator extended resources.
+const (
+	ResourceNVIDIA    = "nvidia.com/gpu"
+	ResourceMIGPrefix = "nvidia.com/mig-"
+	ResourceAMD       = "amd.com/gpu"
+	ResourceGaudi     = "habana.ai/gaudi"
+)
+
+// IsGPUResource reports whether name is a GPU (or Gaudi accelerator) extended resource.
 func IsGPUResource(name string) bool {
-	return name == "nvidia.com/gpu" || name == "amd.com/gpu" || strings.HasPrefix(name, "nvidia.com/mig-")
+	return name == ResourceNVIDIA || name == ResourceAMD || name == ResourceGaudi || strings.HasPrefix(name, ResourceMIGPrefix)
+}
+
+// NVIDIA reports whether the pod claims NVIDIA GPUs or MIG slices, the
+// devices NVIDIA's DCGM exporter reports on.
+func (g *GPUInfo) NVIDIA() bool {
+	for _, r := range g.Resources {
+		if strings.HasPrefix(r, "nvidia.com/") {
+			return true
+		}
+	}
+	return false
+}
+
+// MIG reports whether the pod claims MIG slices (nvidia.com/mig-<profile>).
+func (g *GPUInfo) MIG() bool {
+	for _, r := range g.Resources {
+		if strings.HasPrefix(r, ResourceMIGPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// NonNVIDIA returns the claimed resources that are not NVIDIA devices.
+func (g *GPUInfo) NonNVIDIA() []string {
+	var out []string
+	for _, r := range g.Resources {
+		if !strings.HasPrefix(r, "nvidia.com/") {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // GPU returns the GPUs a pod claims (the larger of request and limit per
@@ -225,6 +289,7 @@ func (w *Workload) GPU() *GPUInfo {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	info.Resources = names
 	info.Resource = strings.Join(names, "+")
 	for _, n := range names {
 		info.PerPod += perResource[n]

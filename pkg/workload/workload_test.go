@@ -24,6 +24,7 @@ func TestGPUDetection(t *testing.T) {
 		{"      - {name: a, image: x, resources: {requests: {nvidia.com/gpu: 2}, limits: {nvidia.com/gpu: 2}}}\n", "nvidia.com/gpu", 2},
 		{"      - {name: a, image: x, resources: {limits: {nvidia.com/mig-3g.20gb: 1}}}\n", "nvidia.com/mig-3g.20gb", 1},
 		{"      - {name: a, image: x, resources: {limits: {amd.com/gpu: 4}}}\n", "amd.com/gpu", 4},
+		{"      - {name: a, image: x, resources: {limits: {habana.ai/gaudi: \"1\"}, requests: {habana.ai/gaudi: \"1\"}}}\n", "habana.ai/gaudi", 1},
 		{"      - {name: a, image: x, resources: {limits: {nvidia.com/gpu: 1}}}\n      - {name: b, image: y, resources: {requests: {cpu: 1}}}\n", "nvidia.com/gpu", 1},
 		{"      - {name: a, image: x, resources: {limits: {nvidia.com/gpu: 1}}}\n      - {name: b, image: y, resources: {limits: {nvidia.com/gpu: 1}}}\n", "nvidia.com/gpu", 2},
 		{"      - {name: a, image: x, resources: {requests: {cpu: 1}}}\n", "", 0},
@@ -45,4 +46,33 @@ func TestMissingResource(t *testing.T) {
 	w := parse(t, "      - {name: a, image: x, resources: {requests: {cpu: 100m}}}\n      - {name: b, image: y, resources: {limits: {cpu: 200m, memory: 1Gi}}}\n      - {name: c, image: z, resources: {requests: {cpu: \"0\"}}}\n")
 	require.Equal(t, []string{"c"}, w.MissingResource("cpu"))
 	require.Equal(t, []string{"a", "c"}, w.MissingResource("memory"))
+}
+
+func TestGPUVendor(t *testing.T) {
+	cases := []struct {
+		containers  string
+		nvidia, mig bool
+		nonNVIDIA   []string
+	}{
+		{"      - {name: a, image: x, resources: {limits: {nvidia.com/gpu: 1}}}\n", true, false, nil},
+		{"      - {name: a, image: x, resources: {limits: {nvidia.com/mig-1g.5gb: 2}}}\n", true, true, nil},
+		{"      - {name: a, image: x, resources: {limits: {amd.com/gpu: 1}}}\n", false, false, []string{"amd.com/gpu"}},
+		{"      - {name: a, image: x, resources: {limits: {habana.ai/gaudi: 1}}}\n", false, false, []string{"habana.ai/gaudi"}},
+		{"      - {name: a, image: x, resources: {limits: {nvidia.com/gpu: 1, nvidia.com/mig-3g.20gb: 1}}}\n", true, true, nil},
+	}
+	for _, c := range cases {
+		g := parse(t, c.containers).GPU()
+		require.NotNil(t, g, c.containers)
+		require.Equal(t, c.nvidia, g.NVIDIA(), c.containers)
+		require.Equal(t, c.mig, g.MIG(), c.containers)
+		require.Equal(t, c.nonNVIDIA, g.NonNVIDIA(), c.containers)
+	}
+}
+
+func TestCommandAndArgs(t *testing.T) {
+	w := parse(t, "      - name: a\n        image: x\n        command: [\"/opt/venv/bin/vllm\", serve]\n        args: [\"m\", {not: a string}, --port, \"8000\"]\n      - {name: b, image: y, command: not-a-list}\n")
+	require.Equal(t, []string{"/opt/venv/bin/vllm", "serve"}, w.Containers[0].Command)
+	require.Equal(t, []string{"m", "--port", "8000"}, w.Containers[0].Args)
+	require.Nil(t, w.Containers[1].Command)
+	require.Nil(t, w.Containers[1].Args)
 }
