@@ -134,7 +134,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 				diags = append(diags, annotations.CheckKeys(w.Ref, w.Annotations)...)
 				continue
 			}
-			if bad := workload.CheckIdentity(n, w.Ref); bad.HasErrors() {
+			if bad := append(workload.CheckIdentity(n, w.Ref), w.CheckResources()...); bad.HasErrors() {
 				diags = append(diags, bad...)
 				continue
 			}

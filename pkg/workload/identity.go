@@ -123,6 +123,10 @@ func describe(y *yaml.Node) string {
 		return "a number (quote it to make a string)"
 	case "!!bool":
 		return "a boolean (quote it to make a string)"
+	case "!!str":
+		return "a string"
+	case "!!null":
+		return "null (empty)"
 	}
 	return "a " + strings.TrimPrefix(y.ShortTag(), "!!") + " value"
 }
