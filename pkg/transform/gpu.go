@@ -23,11 +23,12 @@ func (b *builder) applyGPU() diag.List {
 	var d diag.List
 	g := b.set.GPU
 	if g == nil {
-		if info := b.w.GPU(); info != nil && b.spec.GPU == "off" {
+		info := b.w.GPU()
+		if info != nil && b.spec.GPU == "off" {
 			b.plan.Class = fmt.Sprintf("GPU workload, GPU handling off (%d × %s per pod)", info.PerPod, info.Resource)
 			b.plan.Add("gpu", "off", b.why(annotations.KeyGPU)+": no GPU triggers or behaviour")
 		}
-		return nil
+		return b.unusedGPUSettings(info != nil)
 	}
 	s, so, pol := b.spec, b.so, b.policy.Spec.GPU
 	b.plan.Class = fmt.Sprintf("GPU workload: %d × %s per pod in %s", g.Info.PerPod, g.Info.Resource, strings.Join(g.Info.Containers, ", "))
@@ -120,6 +121,33 @@ func (b *builder) applyGPU() diag.List {
 	default:
 		so.Spec.Fallback = &keda.Fallback{FailureThreshold: fallbackFailureThreshold, Replicas: *so.Spec.MaxReplicaCount}
 		b.plan.Add("fallback", fmt.Sprintf("%d replicas", *so.Spec.MaxReplicaCount), fmt.Sprintf("KEDA 2.16 (policy kedaVersion) can only hold a fixed count when metrics fail: the maximum, so serving never starves; kedaVersion 2.17+ keeps the current count instead"))
+	}
+	return d
+}
+
+// gpuOnlyKeys are the settings that only a GPU workload uses.
+var gpuOnlyKeys = []string{annotations.KeyGPUBudget, annotations.KeyGPUUtilization, annotations.KeyInferenceServer, annotations.KeyQueuePerReplica}
+
+// unusedGPUSettings warns about GPU-only settings that a workload without
+// GPU handling was given by annotation or profile (policy defaults apply to
+// every workload, so they are not reported): nothing reads them.
+func (b *builder) unusedGPUSettings(claimsGPU bool) diag.List {
+	var d diag.List
+	why := "the workload claims no GPU (no container requests or limits nvidia.com/gpu, nvidia.com/mig-<profile> or amd.com/gpu)"
+	if claimsGPU {
+		why = "GPU handling is off (" + b.why(annotations.KeyGPU) + ": off)"
+	}
+	for _, k := range gpuOnlyKeys {
+		src := b.spec.Sources[k]
+		if !b.spec.Set[k] || src == annotations.SourceDefaults {
+			continue
+		}
+		field := annotations.Prefix + k
+		if src != annotations.SourceAnnotation {
+			field += " (from " + src + ")"
+		}
+		d.Warnf(b.w.Ref, field, "ignored: %s; remove it, or give the workload a GPU", why)
+		b.plan.Add(k, "ignored", why)
 	}
 	return d
 }
