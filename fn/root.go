@@ -219,9 +219,10 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	p.stderr = cmd.ErrOrStderr()
 	p.standalone = true
 	fail := func(err error) error {
-		fmt.Fprintf(cmd.ErrOrStderr(), "%v", err)
-		if _, ok := err.(resultsError); !ok {
-			fmt.Fprintln(cmd.ErrOrStderr())
+		if _, ok := err.(resultsError); ok {
+			fmt.Fprintf(cmd.ErrOrStderr(), "%v", err)
+		} else {
+			fmt.Fprintf(cmd.ErrOrStderr(), "error: %v\n", err)
 		}
 		return err
 	}
@@ -229,9 +230,9 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	if err != nil {
 		return fail(fmt.Errorf("cannot read the policy: %w", err))
 	}
-	cfg, err := yaml.Parse(string(raw))
+	cfg, err := cli.PolicyDocument(raw, args[0])
 	if err != nil {
-		return fail(fmt.Errorf("policy %s is not valid YAML: %w", args[0], err))
+		return fail(err)
 	}
 	items, err := readInputs(cmd.InOrStdin(), args[1:])
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 	_ "time/tzdata" // cron time zones in static images
 )
 
-const usage = `Usage: ml-autoscaling-postrender [--config=policy.yaml] [--namespace=NS] [--history=DIR] [--explain] [--log-file=FILE]
+const usage = `Usage: ml-autoscaling-postrender [--config=policy.yaml] [--namespace=NS] [--history=DIR|FILE] [--explain] [--log-file=FILE]
 
 A Helm post-renderer: manifests on stdin, manifests on stdout.
 
@@ -47,7 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	namespace := fs.String("namespace", os.Getenv("HELM_NAMESPACE"), "the release namespace, for resources that omit one; env HELM_NAMESPACE")
 	doExplain := fs.Bool("explain", false, "print each workload's decisions to stderr")
 	version := fs.Bool("version", false, "print the version and exit")
-	historyDir := fs.String("history", os.Getenv(HistoryEnv), "directory of ScalingHistory files written by `ml-autoscaling record`; env "+HistoryEnv)
+	historyDir := fs.String("history", os.Getenv(HistoryEnv), "a ScalingHistory file written by `ml-autoscaling record`, or a directory of them; env "+HistoryEnv)
 	logFile := fs.String("log-file", os.Getenv(LogFileEnv), "also write errors to this file (Helm 4 hides a plugin's stderr); env "+LogFileEnv)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
