@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/yamltext"
 	"k8s.io/apimachinery/pkg/api/validate/content"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -64,7 +65,7 @@ func isNull(y *yaml.Node) bool {
 // the validator rejects.
 func checkString(out *diag.List, ref diag.Ref, path string, y *yaml.Node, allowed string, valid func(string) []string) {
 	if y.Kind != yaml.ScalarNode || y.ShortTag() != "!!str" {
-		out.Errorf(ref, path, Snippet(y), allowed, "is %s, not a string", describe(y))
+		out.Errorf(ref, path, yamltext.Snippet(y), allowed, "is %s, not a string", describe(y))
 		return
 	}
 	if len(valid(y.Value)) > 0 {
@@ -108,13 +109,8 @@ func whyInvalid(s string, label bool) string {
 
 // describe names the YAML kind of a node that is not a string.
 func describe(y *yaml.Node) string {
-	switch y.Kind {
-	case yaml.SequenceNode:
-		return "a sequence"
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.AliasNode:
-		return "an alias"
+	if y.Kind != yaml.ScalarNode {
+		return yamltext.Kind(y)
 	}
 	switch y.ShortTag() {
 	case "!!int":
@@ -129,49 +125,4 @@ func describe(y *yaml.Node) string {
 		return "null (empty)"
 	}
 	return "a " + strings.TrimPrefix(y.ShortTag(), "!!") + " value"
-}
-
-// maxSnippet bounds how much of a value a message repeats.
-const maxSnippet = 80
-
-// Snippet renders a node on one line in YAML flow style, cut to a readable
-// length, for messages.
-func Snippet(y *yaml.Node) string {
-	var b strings.Builder
-	writeFlow(&b, y, 0)
-	s := b.String()
-	if len(s) > maxSnippet {
-		s = s[:maxSnippet] + "…"
-	}
-	return s
-}
-
-func writeFlow(b *strings.Builder, y *yaml.Node, depth int) {
-	if b.Len() > maxSnippet || depth > 8 {
-		b.WriteString("…")
-		return
-	}
-	switch y.Kind {
-	case yaml.SequenceNode, yaml.MappingNode:
-		open, closing := "[", "]"
-		if y.Kind == yaml.MappingNode {
-			open, closing = "{", "}"
-		}
-		b.WriteString(open)
-		for i, c := range y.Content {
-			switch {
-			case i == 0:
-			case y.Kind == yaml.MappingNode && i%2 == 1:
-				b.WriteString(": ")
-			default:
-				b.WriteString(", ")
-			}
-			writeFlow(b, c, depth+1)
-		}
-		b.WriteString(closing)
-	case yaml.AliasNode:
-		b.WriteString("*" + y.Value)
-	default:
-		b.WriteString(y.Value)
-	}
 }

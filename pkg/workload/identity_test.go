@@ -70,11 +70,3 @@ func TestCheckNamespace(t *testing.T) {
 		require.Contains(t, got, want, ns)
 	}
 }
-
-func TestSnippetIsBounded(t *testing.T) {
-	n, err := yaml.Parse("[" + strings.Repeat("abcdefgh, ", 100) + "x]")
-	require.NoError(t, err)
-	s := Snippet(n.YNode())
-	require.LessOrEqual(t, len(s), maxSnippet+len("…"))
-	require.True(t, strings.HasPrefix(s, "[abcdefgh, abcdefgh"))
-}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/yamltext"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -63,7 +64,7 @@ func checkRequirements(out *diag.List, ref diag.Ref, path, owner string, f *yaml
 		return
 	}
 	if f.Value.YNode().Kind != yaml.MappingNode {
-		out.Errorf(ref, path, Snippet(f.Value.YNode()), "a mapping with requests and limits", "resources of %s is %s", owner, describe(f.Value.YNode()))
+		out.Errorf(ref, path, yamltext.Snippet(f.Value.YNode()), "a mapping with requests and limits", "resources of %s is %s", owner, describe(f.Value.YNode()))
 		return
 	}
 	requests, _ := readQuantities(out, ref, path+".requests", owner, f.Value.Field("requests"))
@@ -98,7 +99,7 @@ func readQuantities(out *diag.List, ref diag.Ref, path, owner string, f *yaml.Ma
 	}
 	m := f.Value.YNode()
 	if m.Kind != yaml.MappingNode {
-		out.Errorf(ref, path, Snippet(m), "a mapping of resource name to quantity, e.g. {cpu: 500m, nvidia.com/gpu: 1}", "is %s, not a mapping", describe(m))
+		out.Errorf(ref, path, yamltext.Snippet(m), "a mapping of resource name to quantity, e.g. {cpu: 500m, nvidia.com/gpu: 1}", "is %s, not a mapping", describe(m))
 		return got, set
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -110,7 +111,7 @@ func readQuantities(out *diag.List, ref diag.Ref, path, owner string, f *yaml.Ma
 			allowed = allowedExtended
 		}
 		if v.Kind != yaml.ScalarNode || isNull(v) {
-			out.Errorf(ref, field, Snippet(v), allowed, "%s: the %s quantity is %s, not a number", owner, name, describe(v))
+			out.Errorf(ref, field, yamltext.Snippet(v), allowed, "%s: the %s quantity is %s, not a number", owner, name, describe(v))
 			continue
 		}
 		q, err := resource.ParseQuantity(strings.TrimSpace(v.Value))
