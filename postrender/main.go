@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -60,7 +59,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *version {
-		fmt.Fprintln(stdout, cli.VersionString())
+		if err := cli.WriteStdout(stdout, []byte(cli.VersionString()+"\n")); err != nil {
+			fmt.Fprintf(stderr, "ml-autoscaling: error: %v\n", err)
+			return 1
+		}
 		return 0
 	}
 	if fs.NArg() > 0 {
@@ -95,8 +97,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *doExplain {
 		_ = explain.Render(stderr, res.Plans)
 	}
-	if _, err := io.Copy(stdout, bytes.NewReader(out)); err != nil {
-		fmt.Fprintf(stderr, "ml-autoscaling: writing stdout: %v\n", err)
+	if err := cli.WriteStdout(stdout, out); err != nil {
+		fmt.Fprintf(stderr, "ml-autoscaling: error: %v\n", err)
 		return 1
 	}
 	return 0

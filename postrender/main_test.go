@@ -271,3 +271,19 @@ func TestHelpAndVersion(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.NotEmpty(t, strings.TrimSpace(out))
 }
+
+// TestStdoutFailureIsReported: output and --version that cannot be written
+// fail with the message every command uses.
+func TestStdoutFailureIsReported(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "stdout")
+	require.NoError(t, os.WriteFile(p, nil, 0o600))
+	f, err := os.Open(p) // read-only: every write fails
+	require.NoError(t, err)
+	defer f.Close()
+	for name, args := range map[string][]string{"output": nil, "version": {"--version"}} {
+		var stderr bytes.Buffer
+		code := run(args, strings.NewReader(cpuWorkload), f, &stderr)
+		require.Equal(t, 1, code, name)
+		require.Regexp(t, `(?m)^ml-autoscaling: error: writing stdout: `, stderr.String(), name)
+	}
+}
