@@ -38,8 +38,10 @@ simulates a reactive autoscaler that sees demand --lag late and scales down only
 a static floor at the p90 of the training demand, the predictive schedule on top of the
 reactive autoscaler, and the oracle (capacity = demand), and can draw the hold-out as a chart.
 
-A CSV holds raw demand (e.g. requests/s): it is turned into replicas with --per-replica, or
-with the capacity at which the 99th percentile needs --p99-replicas replicas (default 20).`,
+A CSV (a file whose name ends in .csv; any other file must be a ScalingHistory) holds raw
+demand (e.g. requests/s), one row per step, never negative: it is turned into replicas with
+--per-replica, or with the capacity at which the 99th percentile needs --p99-replicas replicas
+(default 20). Bad input is refused before anything is printed.`,
 		Example: `  ml-autoscaling backtest history/ml.worker.yaml
   ml-autoscaling backtest --column m_small_rps --chart out.svg servegen_llm_rps_10min.csv`,
 		Args:         cobra.ExactArgs(1),
