@@ -12,6 +12,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/internal/atomicfile"
 	"github.com/ml-autoscaling/ml-autoscaling/internal/cli"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/backtest"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/predict"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
@@ -37,8 +38,10 @@ simulates a reactive autoscaler that sees demand --lag late and scales down only
 a static floor at the p90 of the training demand, the predictive schedule on top of the
 reactive autoscaler, and the oracle (capacity = demand), and can draw the hold-out as a chart.
 
-A CSV holds raw demand (e.g. requests/s): it is turned into replicas with --per-replica, or
-with the capacity at which the 99th percentile needs --p99-replicas replicas (default 20).`,
+A CSV (a file whose name ends in .csv; any other file must be a ScalingHistory) holds raw
+demand (e.g. requests/s), one row per step, never negative: it is turned into replicas with
+--per-replica, or with the capacity at which the 99th percentile needs --p99-replicas replicas
+(default 20). Bad input is refused before anything is printed.`,
 		Example: `  ml-autoscaling backtest history/ml.worker.yaml
   ml-autoscaling backtest --column m_small_rps --chart out.svg servegen_llm_rps_10min.csv`,
 		Args:         cobra.ExactArgs(1),
@@ -60,16 +63,18 @@ with the capacity at which the 99th percentile needs --p99-replicas replicas (de
 	return cmd
 }
 
-// loadDemand reads a ScalingHistory (replicas) or a CSV (raw demand, converted).
+// loadDemand reads a ScalingHistory (replicas) or a CSV (raw demand,
+// converted), told apart by the file name: .csv is a CSV, anything else
+// must be a ScalingHistory.
 func loadDemand(path, column string, perReplica float64, p99Replicas int) (predict.Series, string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return predict.Series{}, "", err
 	}
-	if strings.HasSuffix(path, ".csv") {
+	if strings.EqualFold(filepath.Ext(path), ".csv") {
 		s, err := backtest.ReadCSV(bytes.NewReader(raw), column)
 		if err != nil {
-			return s, "", err
+			return s, "", fmt.Errorf("%s: %w", path, err)
 		}
 		if perReplica <= 0 {
 			if perReplica, err = backtest.PerReplica(s, 0.99, p99Replicas); err != nil {
@@ -80,9 +85,58 @@ func loadDemand(path, column string, perReplica float64, p99Replicas int) (predi
 	}
 	h, err := history.Decode(raw)
 	if err != nil {
-		return predict.Series{}, "", err
+		problem, notHistory := historyProblem(err)
+		if notHistory {
+			return predict.Series{}, "", fmt.Errorf("%s is not a ScalingHistory (%s); backtest reads a ScalingHistory written by `ml-autoscaling record`, or a CSV of demand whose file name ends in .csv",
+				path, problem)
+		}
+		return predict.Series{}, "", fmt.Errorf("%s: %s", path, problem)
 	}
 	return predict.Series{Start: h.Start, Step: h.Step, Values: h.Floats()}, h.Ref().String(), nil
+}
+
+// historyProblem renders a ScalingHistory decoding error on one line,
+// without the severity prefix a diagnostic list carries, and reports
+// whether the file is no ScalingHistory at all (rather than one with a bad
+// field).
+func historyProblem(err error) (string, bool) {
+	var l diag.List
+	if !errors.As(err, &l) {
+		return err.Error(), false
+	}
+	parts := make([]string, 0, len(l))
+	notHistory := false
+	for _, d := range l {
+		if m, ok := strings.CutPrefix(d.Message, "not a ScalingHistory: "); ok {
+			d.Message, notHistory = m, true
+		}
+		if d.Allowed == "one ScalingHistory document" {
+			d.Allowed = "" // the message says so already
+		}
+		parts = append(parts, d.Error())
+	}
+	return strings.Join(parts, "; "), notHistory
+}
+
+// checkChart rejects a --chart path that cannot be written, before any
+// work is done or output printed: a name without .svg or .png, a
+// directory that does not exist, or a path that is a directory.
+func checkChart(path string) error {
+	if path == "" {
+		return nil
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".svg" && ext != ".png" {
+		return errors.New("--chart: the file name must end in .svg or .png")
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--chart %s: the directory %s does not exist; create it first", path, dir)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("--chart %s: is a directory; name a file ending in .svg or .png", path)
+	}
+	return nil
 }
 
 func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
@@ -94,8 +148,8 @@ func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
 	if err != nil {
 		return fmt.Errorf("--replan: %w", err)
 	}
-	if f.chart != "" && !strings.HasSuffix(f.chart, ".svg") && !strings.HasSuffix(f.chart, ".png") {
-		return errors.New("--chart: the file name must end in .svg or .png")
+	if err := checkChart(f.chart); err != nil {
+		return err
 	}
 	policy, _, err := cli.LoadPolicy(f.config)
 	if err != nil {
@@ -119,20 +173,21 @@ func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "backtest of %s: hold-out %s, re-plan every %s, lag %s, cooldown %s\n\n", title, holdout, replan, f.lag, f.cooldown)
-	if err := report.WriteTable(cmd.OutOrStdout()); err != nil {
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "backtest of %s: hold-out %s, re-plan every %s, lag %s, cooldown %s\n\n", title, holdout, replan, f.lag, f.cooldown)
+	if err := report.WriteTable(&out); err != nil {
 		return err
 	}
 	if f.chart != "" {
 		var buf bytes.Buffer
-		format := strings.TrimPrefix(filepath.Ext(f.chart), ".")
+		format := strings.TrimPrefix(strings.ToLower(filepath.Ext(f.chart)), ".")
 		if err := backtest.Chart(&buf, format, title, report); err != nil {
 			return err
 		}
 		if err := atomicfile.WriteFile(f.chart, buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "\nchart: %s\n", f.chart)
+		fmt.Fprintf(&out, "\nchart: %s\n", f.chart)
 	}
-	return nil
+	return cli.WriteStdout(cmd.OutOrStdout(), out.Bytes())
 }

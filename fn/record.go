@@ -202,6 +202,7 @@ func runRecord(cmd *cobra.Command, f *recordFlags, args []string) error {
 		return err
 	}
 	results := rec.Run(context.Background())
+	stdout := &cli.Stdout{W: cmd.OutOrStdout()}
 	for _, r := range results {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s/%s: %s\n", r.Job.Namespace, r.Job.Name, diag.Redact(w))
@@ -218,9 +219,12 @@ func runRecord(cmd *cobra.Command, f *recordFlags, args []string) error {
 		if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d values, %d gaps)\n", path, r.History.Len(), r.History.Gaps())
+		fmt.Fprintf(stdout, "wrote %s (%d values, %d gaps)\n", path, r.History.Len(), r.History.Gaps())
 	}
-	return record.Errors(results)
+	if err := record.Errors(results); err != nil {
+		return err
+	}
+	return stdout.Err()
 }
 
 // options checks the flags and turns them into record options. It creates

@@ -104,7 +104,7 @@ func toResults(l diag.List) framework.Results {
 
 func newRoot() *cobra.Command {
 	p := &processor{stderr: os.Stderr}
-	cmd := command.Build(p, command.StandaloneEnabled, false)
+	cmd := command.Build(p, command.StandaloneEnabled, true)
 	cmd.Use = "ml-autoscaling [policy.yaml [manifests.yaml|- ...]]"
 	cmd.Short = "Autoscale annotated ML workloads with KEDA (KRM function and operator commands)"
 	cmd.Long = `ml-autoscaling reads Kubernetes manifests and, for every Deployment or StatefulSet
@@ -115,9 +115,7 @@ drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
 	rlMode := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 0 {
-			p.stderr = cmd.ErrOrStderr()
-			cmd.SetIn(&countingReader{r: cmd.InOrStdin()})
-			return rlMode(cmd, args)
+			return resourceListMode(cmd, p, rlMode, args)
 		}
 		return standalone(cmd, p, args)
 	}
@@ -127,14 +125,36 @@ drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
 	return cmd
 }
 
+// resourceListMode runs the KRM function on a ResourceList from stdin (how
+// kustomize and kpt call it) and reports errors on stderr, a failed write
+// of stdout in the words of every other command.
+func resourceListMode(cmd *cobra.Command, p *processor, run func(*cobra.Command, []string) error, args []string) error {
+	p.stderr = cmd.ErrOrStderr()
+	cmd.SetIn(&countingReader{r: cmd.InOrStdin()})
+	out := &cli.Stdout{W: cmd.OutOrStdout()}
+	cmd.SetOut(out)
+	err := run(cmd, args)
+	if werr := out.Err(); werr != nil {
+		return printErr(cmd, werr)
+	}
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%v", err)
+	}
+	return err
+}
+
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print the version",
-		Example: "  ml-autoscaling version",
-		Args:    cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), cli.VersionString())
+		Use:          "version",
+		Short:        "Print the version",
+		Example:      "  ml-autoscaling version",
+		Args:         cobra.NoArgs,
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cli.WriteStdout(cmd.OutOrStdout(), []byte(cli.VersionString()+"\n")); err != nil {
+				return printErr(cmd, err)
+			}
+			return nil
 		},
 	}
 }
@@ -161,12 +181,16 @@ on errors, like the function. Use "" as the policy for built-in defaults.`,
 				return printErr(cmd, err)
 			}
 			out := transform.Run(items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: namespace})
-			if err := explain.Render(cmd.OutOrStdout(), out.Plans); err != nil {
-				return err
+			var text bytes.Buffer
+			if err := explain.Render(&text, out.Plans); err != nil {
+				return printErr(cmd, err)
 			}
 			if len(out.Diagnostics) > 0 {
-				fmt.Fprintln(cmd.OutOrStdout())
-				cli.PrintDiagnostics(cmd.OutOrStdout(), out.Diagnostics)
+				fmt.Fprintln(&text)
+				cli.PrintDiagnostics(&text, out.Diagnostics)
+			}
+			if err := cli.WriteStdout(cmd.OutOrStdout(), text.Bytes()); err != nil {
+				return printErr(cmd, err)
 			}
 			if out.Diagnostics.HasErrors() {
 				cmd.SilenceErrors = true
@@ -219,9 +243,10 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	p.stderr = cmd.ErrOrStderr()
 	p.standalone = true
 	fail := func(err error) error {
-		fmt.Fprint(cmd.ErrOrStderr(), diag.Redact(err.Error()))
-		if _, ok := err.(resultsError); !ok {
-			fmt.Fprintln(cmd.ErrOrStderr())
+		if _, ok := err.(resultsError); ok {
+			fmt.Fprint(cmd.ErrOrStderr(), diag.Redact(err.Error()))
+		} else {
+			fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", diag.Redact(err.Error()))
 		}
 		return err
 	}
@@ -229,9 +254,9 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	if err != nil {
 		return fail(fmt.Errorf("cannot read the policy: %w", err))
 	}
-	cfg, err := yaml.Parse(string(raw))
+	cfg, err := cli.PolicyDocument(raw, args[0])
 	if err != nil {
-		return fail(fmt.Errorf("policy %s is not valid YAML: %w", args[0], err))
+		return fail(err)
 	}
 	items, err := readInputs(cmd.InOrStdin(), args[1:])
 	if err != nil {
@@ -245,8 +270,10 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	if err := (kio.ByteWriter{Writer: &out}).Write(rl.Items); err != nil {
 		return fail(err)
 	}
-	_, err = cmd.OutOrStdout().Write(out.Bytes())
-	return err
+	if err := cli.WriteStdout(cmd.OutOrStdout(), out.Bytes()); err != nil {
+		return fail(err)
+	}
+	return nil
 }
 
 func printErr(cmd *cobra.Command, err error) error {

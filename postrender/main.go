@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,7 +22,7 @@ import (
 	_ "time/tzdata" // cron time zones in static images
 )
 
-const usage = `Usage: ml-autoscaling-postrender [--config=policy.yaml] [--namespace=NS] [--history=DIR] [--explain] [--log-file=FILE]
+const usage = `Usage: ml-autoscaling-postrender [--config=policy.yaml] [--namespace=NS] [--history=DIR|FILE] [--explain] [--log-file=FILE]
 
 A Helm post-renderer: manifests on stdin, manifests on stdout.
 
@@ -47,7 +46,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	namespace := fs.String("namespace", os.Getenv("HELM_NAMESPACE"), "the release namespace, for resources that omit one; env HELM_NAMESPACE")
 	doExplain := fs.Bool("explain", false, "print each workload's decisions to stderr")
 	version := fs.Bool("version", false, "print the version and exit")
-	historyDir := fs.String("history", os.Getenv(HistoryEnv), "directory of ScalingHistory files written by `ml-autoscaling record`; env "+HistoryEnv)
+	historyDir := fs.String("history", os.Getenv(HistoryEnv), "a ScalingHistory file written by `ml-autoscaling record`, or a directory of them; env "+HistoryEnv)
 	logFile := fs.String("log-file", os.Getenv(LogFileEnv), "also write errors to this file (Helm 4 hides a plugin's stderr); env "+LogFileEnv)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -60,7 +59,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *version {
-		fmt.Fprintln(stdout, cli.VersionString())
+		if err := cli.WriteStdout(stdout, []byte(cli.VersionString()+"\n")); err != nil {
+			fmt.Fprintf(stderr, "ml-autoscaling: error: %v\n", err)
+			return 1
+		}
 		return 0
 	}
 	if fs.NArg() > 0 {
@@ -95,8 +97,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *doExplain {
 		_ = explain.Render(stderr, res.Plans)
 	}
-	if _, err := io.Copy(stdout, bytes.NewReader(out)); err != nil {
-		fmt.Fprintf(stderr, "ml-autoscaling: writing stdout: %v\n", err)
+	if err := cli.WriteStdout(stdout, out); err != nil {
+		fmt.Fprintf(stderr, "ml-autoscaling: error: %v\n", err)
 		return 1
 	}
 	return 0

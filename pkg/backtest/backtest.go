@@ -180,6 +180,12 @@ func Run(demand predict.Series, cfg Config) (*Report, error) {
 	}
 	minR := cfg.Options.MinReplicas
 	train := demand.Slice(demand.Start, hold)
+	if err := requireData(train.Values, "training data (before the hold-out", demand.Start, hold); err != nil {
+		return nil, err
+	}
+	if err := requireData(dem[warm:], "hold-out (the last "+cfg.Holdout.String(), hold, end); err != nil {
+		return nil, err
+	}
 	static := minR
 	if q := Quantile(train.Values, cfg.StaticQuantile); !math.IsNaN(q) {
 		static = max(minR, int(math.Ceil(q-1e-9)))
@@ -235,6 +241,18 @@ func Run(demand predict.Series, cfg Config) (*Report, error) {
 		rep.Results = append(rep.Results, r)
 	}
 	return rep, nil
+}
+
+// requireData fails when values holds no recorded demand (every value is a
+// gap): no strategy could be measured, and every ratio would be NaN.
+func requireData(values []float64, part string, from, to time.Time) error {
+	for _, v := range values {
+		if !math.IsNaN(v) {
+			return nil
+		}
+	}
+	return fmt.Errorf("backtest: the %s, %s to %s) holds no recorded demand, only gaps: nothing to measure; record a history with data there, or change --holdout",
+		part, from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04"))
 }
 
 // Simulate runs the reactive autoscaler over demand (one value per grid

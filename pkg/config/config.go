@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -422,12 +423,9 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 	switch {
 	case kind == "ConfigMap":
 		dataNode := node.Field("data")
-		var data map[string]string
-		if dataNode != nil {
-			if err := dataNode.Value.YNode().Decode(&data); err != nil {
-				out.Errorf(ref, "data", "", "string values", "cannot read ConfigMap data: %v", err)
-				return nil, out
-			}
+		data, ok := configMapData(dataNode, ref, &out)
+		if !ok {
+			return nil, out
 		}
 		var err error
 		spec, err = unflatten(data)
@@ -450,9 +448,12 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 	}
 	p.Metadata = Metadata{Name: node.GetName(), Namespace: node.GetNamespace()}
 	if spec != nil {
+		path := "spec"
 		if kind == "ConfigMap" {
-			checkKnownFields(spec, reflect.TypeOf(Spec{}), "data", &out, ref)
+			path = "data"
+			checkKnownFields(spec, reflect.TypeOf(Spec{}), path, &out, ref)
 		}
+		checkTypes(spec, reflect.TypeOf(Spec{}), path, &out, ref)
 		if out.HasErrors() {
 			return nil, out
 		}
@@ -467,6 +468,34 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 		return nil, out
 	}
 	return p, out
+}
+
+// configMapData reads a ConfigMap's data, reporting each key whose value
+// is not a single (string) value.
+func configMapData(f *yaml.MapNode, ref diag.Ref, out *diag.List) (map[string]string, bool) {
+	data := map[string]string{}
+	if f == nil || f.Value == nil || f.Value.YNode().ShortTag() == "!!null" {
+		return data, true
+	}
+	m := f.Value.YNode()
+	if m.Kind != yaml.MappingNode {
+		out.Errorf(ref, "data", yamltext.Snippet(m), "a mapping of keys such as gpu.utilizationTarget to string values", "cannot read ConfigMap data: it is %s, not a mapping", yamltext.Kind(m))
+		return nil, false
+	}
+	ok := true
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i].Value, m.Content[i+1]
+		for v.Kind == yaml.AliasNode && v.Alias != nil {
+			v = v.Alias
+		}
+		if v.Kind != yaml.ScalarNode {
+			out.Errorf(ref, "data."+k, yamltext.Snippet(v), "string values (ConfigMap data is flat: write gpu.coldStart: 5m, not gpu: {coldStart: 5m})", "cannot read ConfigMap data: the value is %s", yamltext.Kind(v))
+			ok = false
+			continue
+		}
+		data[k] = v.Value
+	}
+	return data, ok
 }
 
 // unflatten turns ConfigMap data with dotted keys into a YAML mapping of plain

@@ -86,7 +86,7 @@ func TestPolicyErrors(t *testing.T) {
 		"unknown field":         {"  keepReplica: true\n", "spec.keepReplica: unknown field; did you mean keepReplicas?"},
 		"unknown nested field":  {"  gpu: {coldstart: 5m}\n", "spec.gpu.coldstart: unknown field; did you mean coldStart?"},
 		"unknown profile field": {"  profiles: {w: {maxReplica: 3}}\n", "spec.profiles.w.maxReplica: unknown field; did you mean maxReplicas?"},
-		"wrong type":            {"  keepReplicas: maybe\n", "cannot unmarshal"},
+		"wrong type":            {"  keepReplicas: maybe\n", `spec.keepReplicas: "maybe": not true or false (allowed: true or false (a boolean))`},
 		"bad duration":          {"  gpu: {coldStart: soon}\n", "not a duration"},
 		"bad enum":              {"  hpaConflict: ignore\n", `spec.hpaConflict: "ignore": unknown HPA conflict policy (allowed: delete, adopt, error)`},
 		"bad keda version":      {"  kedaVersion: \"2.99\"\n", "2.16 to 2.21"},

@@ -42,15 +42,20 @@ type Ref struct {
 	Name       string
 }
 
-// String renders the reference as kind/namespace/name (namespace omitted when empty).
+// String renders the reference as kind/namespace/name (namespace omitted
+// when empty, "(no name)" for a resource without a name).
 func (r Ref) String() string {
 	if r.Kind == "" && r.Name == "" {
 		return ""
 	}
-	if r.Namespace == "" {
-		return r.Kind + "/" + r.Name
+	name := r.Name
+	if name == "" {
+		name = "(no name)"
 	}
-	return r.Kind + "/" + r.Namespace + "/" + r.Name
+	if r.Namespace == "" {
+		return r.Kind + "/" + name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + name
 }
 
 // Diagnostic is one finding about the input.

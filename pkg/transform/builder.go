@@ -29,7 +29,7 @@ type builder struct {
 	// history is the workload's recorded demand (nil when none).
 	history *history.History
 	// previousFloor holds the predictive triggers of the earlier output, if any.
-	previousFloor []keda.ScaleTrigger
+	previousFloor *keptFloor
 }
 
 func (b *builder) why(k string) string {

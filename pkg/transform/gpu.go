@@ -24,11 +24,12 @@ func (b *builder) applyGPU() diag.List {
 	var d diag.List
 	g := b.set.GPU
 	if g == nil {
-		if info := b.w.GPU(); info != nil && b.spec.GPU == "off" {
+		info := b.w.GPU()
+		if info != nil && b.spec.GPU == "off" {
 			b.plan.Class = fmt.Sprintf("GPU workload, GPU handling off (%d × %s per pod)", info.PerPod, info.Resource)
 			b.plan.Add("gpu", "off", b.why(annotations.KeyGPU)+": no GPU triggers or behaviour")
 		}
-		return nil
+		return b.unusedGPUSettings(info != nil)
 	}
 	s, so, pol := b.spec, b.so, b.policy.Spec.GPU
 	b.plan.Class = fmt.Sprintf("GPU workload: %d × %s per pod in %s", g.Info.PerPod, g.Info.Resource, strings.Join(g.Info.Containers, ", "))
@@ -140,6 +141,33 @@ func (b *builder) addServerRow(g *triggers.GPUDecision) {
 	default:
 		b.plan.Add("inference server", "none", "WARNING: "+g.ServerSource+"; no queue-depth trigger: set "+annotations.Prefix+annotations.KeyInferenceServer+" to vllm, tgi or triton (or none)")
 	}
+}
+
+// gpuOnlyKeys are the settings that only a GPU workload uses.
+var gpuOnlyKeys = []string{annotations.KeyGPUBudget, annotations.KeyGPUUtilization, annotations.KeyInferenceServer, annotations.KeyQueuePerReplica}
+
+// unusedGPUSettings warns about GPU-only settings that a workload without
+// GPU handling was given by annotation or profile (policy defaults apply to
+// every workload, so they are not reported): nothing reads them.
+func (b *builder) unusedGPUSettings(claimsGPU bool) diag.List {
+	var d diag.List
+	why := "the workload claims no GPU (no container requests or limits nvidia.com/gpu, nvidia.com/mig-<profile>, amd.com/gpu or habana.ai/gaudi)"
+	if claimsGPU {
+		why = "GPU handling is off (" + b.why(annotations.KeyGPU) + ": off)"
+	}
+	for _, k := range gpuOnlyKeys {
+		src := b.spec.Sources[k]
+		if !b.spec.Set[k] || src == annotations.SourceDefaults {
+			continue
+		}
+		field := annotations.Prefix + k
+		if src != annotations.SourceAnnotation {
+			field += " (from " + src + ")"
+		}
+		d.Warnf(b.w.Ref, field, "ignored: %s; remove it, or give the workload a GPU", why)
+		b.plan.Add(k, "ignored", why)
+	}
+	return d
 }
 
 // setRow replaces a row of the plan (or adds it).

@@ -74,6 +74,11 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	}
 	out := &Output{Changed: map[*yaml.RNode]bool{}, Replaced: map[*yaml.RNode]*yaml.RNode{}}
 	diags := annotations.ValidateSettings(opts.PolicyRef, policy)
+	if ns := opts.ReleaseNamespace; ns != "" {
+		if msg := workload.CheckNamespace(ns); msg != "" {
+			diags.Errorf(diag.Ref{}, "release namespace (--namespace)", ns, workload.AllowedNamespace, "the API server rejects it: %s", msg)
+		}
+	}
 	items = expandLists(items, out)
 
 	ns := func(n string) string {
@@ -127,6 +132,10 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			}
 			if !annotations.IsEnabled(w.Annotations) {
 				diags = append(diags, annotations.CheckKeys(w.Ref, w.Annotations)...)
+				continue
+			}
+			if bad := append(workload.CheckIdentity(n, w.Ref), w.CheckResources()...); bad.HasErrors() {
+				diags = append(diags, bad...)
 				continue
 			}
 			if prev, dup := byKey[k]; dup {
