@@ -30,6 +30,8 @@ type builder struct {
 	history *history.History
 	// previousFloor holds the predictive triggers of the earlier output, if any.
 	previousFloor []keda.ScaleTrigger
+	// previousWarnings holds the warnings recorded on the earlier output's ScaledObject.
+	previousWarnings []string
 }
 
 func (b *builder) why(k string) string {
