@@ -25,7 +25,10 @@ const rootExample = `  # standalone: policy first, then manifests (files or - fo
   kustomize build --enable-alpha-plugins --enable-exec overlay/
 
   # explain every decision, per workload
-  ml-autoscaling plan policy.yaml manifests.yaml`
+  ml-autoscaling plan policy.yaml manifests.yaml
+
+  # fail on any warning
+  ml-autoscaling --strict policy.yaml manifests.yaml`
 
 // processor is the KRM function.
 type processor struct {
@@ -35,6 +38,8 @@ type processor struct {
 	// standalone drops ScalingHistory inputs from the output; in ResourceList
 	// mode they are local-config files of the package and pass through.
 	standalone bool
+	// strict is strict mode from --strict or the environment; nil leaves it to the policy.
+	strict *transform.Switch
 }
 
 // Process implements framework.ResourceListProcessor.
@@ -48,7 +53,7 @@ func (p *processor) Process(rl *framework.ResourceList) error {
 		}
 		return err
 	}
-	out := transform.Run(rl.Items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: p.namespace, KeepHistories: !p.standalone})
+	out := transform.Run(rl.Items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: p.namespace, KeepHistories: !p.standalone, Strict: p.strict})
 	rl.Results = toResults(out.Diagnostics)
 	for _, d := range out.Diagnostics {
 		if d.Severity == diag.Warning {
@@ -110,10 +115,18 @@ func newRoot() *cobra.Command {
 	cmd.Long = `ml-autoscaling reads Kubernetes manifests and, for every Deployment or StatefulSet
 annotated ml-autoscaling.io/enabled: "true", adds a KEDA ScaledObject (and the
 TriggerAuthentications it needs), removes or adopts HPAs that would fight it, and
-drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
+drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.
+Warnings about a generated ScaledObject are also recorded on it, in the
+annotation ml-autoscaling.io/warnings; in strict mode every warning is an error.`
 	cmd.Example = rootExample
 	rlMode := cmd.RunE
+	var strict bool
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		sw, err := strictFlag(cmd, strict)
+		if err != nil {
+			return err
+		}
+		p.strict = sw
 		if len(args) == 0 {
 			return resourceListMode(cmd, p, rlMode, args)
 		}
@@ -121,6 +134,7 @@ drops spec.replicas. With no arguments it reads a KRM ResourceList on stdin.`
 	}
 	cmd.Flags().BoolVar(&p.explain, "explain", false, "print each workload's decisions to stderr")
 	cmd.Flags().StringVar(&p.namespace, "namespace", "", "namespace of resources that omit one (for HPA matching and GPU queries)")
+	cmd.Flags().BoolVar(&strict, "strict", false, strictUsage)
 	cmd.AddCommand(newVersionCmd(), newPlanCmd(), newRecordCmd(), newBacktestCmd())
 	return cmd
 }
@@ -159,19 +173,39 @@ func newVersionCmd() *cobra.Command {
 	}
 }
 
+// strictUsage describes the --strict flag.
+const strictUsage = "fail on any warning, with the warnings as the message; env " + cli.StrictEnv + "=true|false; either overrides the policy's spec.strict"
+
+// strictFlag resolves strict mode from the --strict flag and the
+// environment; an invalid environment value is printed and returned.
+func strictFlag(cmd *cobra.Command, value bool) (*transform.Switch, error) {
+	sw, err := cli.Strict(cmd.Flags().Changed("strict"), value, os.Getenv)
+	if err != nil {
+		return nil, printErr(cmd, err)
+	}
+	return sw, nil
+}
+
 func newPlanCmd() *cobra.Command {
 	var namespace string
+	var strict bool
 	cmd := &cobra.Command{
 		Use:   "plan policy.yaml manifests.yaml|- ...",
 		Short: "Explain, per workload, what would be generated and why (nothing is written)",
 		Long: `plan runs the same transform as the function and prints, per opted-in workload,
 the detected kind, each trigger with its query and target, the bounds, the
 behaviour and the reason for every choice. Errors and warnings follow. It exits 1
-on errors, like the function. Use "" as the policy for built-in defaults.`,
+on errors, like the function; in strict mode (--strict, ML_AUTOSCALING_STRICT=true
+or the policy's spec.strict: true) every warning is an error. Use "" as the policy
+for built-in defaults.`,
 		Example:      "  ml-autoscaling plan policy.yaml manifests.yaml\n  helm template demo ./chart | ml-autoscaling plan \"\" -",
 		Args:         cobra.MinimumNArgs(2),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sw, err := strictFlag(cmd, strict)
+			if err != nil {
+				return err
+			}
 			policy, ref, err := cli.LoadPolicy(args[0])
 			if err != nil {
 				return printErr(cmd, err)
@@ -180,7 +214,7 @@ on errors, like the function. Use "" as the policy for built-in defaults.`,
 			if err != nil {
 				return printErr(cmd, err)
 			}
-			out := transform.Run(items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: namespace})
+			out := transform.Run(items, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: namespace, Strict: sw})
 			var text bytes.Buffer
 			if err := explain.Render(&text, out.Plans); err != nil {
 				return printErr(cmd, err)
@@ -200,6 +234,7 @@ on errors, like the function. Use "" as the policy for built-in defaults.`,
 		},
 	}
 	cmd.Flags().StringVar(&namespace, "namespace", "", "namespace of resources that omit one (Helm's release namespace)")
+	cmd.Flags().BoolVar(&strict, "strict", false, strictUsage)
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/internal/badinput"
+	"github.com/ml-autoscaling/ml-autoscaling/internal/cli"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/stretchr/testify/require"
 )
@@ -145,7 +146,7 @@ func runWithin(t *testing.T, stdin []byte, args ...string) badRunResult {
 // clearPostrenderEnv makes runs independent of the environment the tests run in.
 func clearPostrenderEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{"ML_AUTOSCALING_CONFIG", "HELM_NAMESPACE", HistoryEnv, LogFileEnv, "HELM_PLUGIN_NAME"} {
+	for _, k := range []string{"ML_AUTOSCALING_CONFIG", "HELM_NAMESPACE", HistoryEnv, LogFileEnv, "HELM_PLUGIN_NAME", cli.StrictEnv} {
 		t.Setenv(k, "")
 	}
 }

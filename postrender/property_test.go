@@ -202,19 +202,7 @@ func (g *streamGen) stream(n int) genStream {
 			s.docs = append(s.docs, g.unowned())
 		}
 	}
-	// which HPAs conflict: same resolved namespace, kind and name as an opted-in workload
-	opted := map[string]bool{}
-	for _, d := range s.docs {
-		if d.optedIn {
-			opted[d.kind+"/"+s.effectiveNS(d.namespace)+"/"+d.name] = true
-		}
-	}
-	for i := range s.docs {
-		d := &s.docs[i]
-		if d.kind == "HorizontalPodAutoscaler" && opted[d.targetKind+"/"+s.effectiveNS(d.namespace)+"/"+d.targetName] {
-			d.conflicts, d.owned = true, true
-		}
-	}
+	s.markConflicts()
 	// separators: Helm puts one before every document; sometimes the first has none
 	for i := range s.docs {
 		if i > 0 || g.r.Intn(3) > 0 {
@@ -222,6 +210,44 @@ func (g *streamGen) stream(n int) genStream {
 		}
 	}
 	return s
+}
+
+// markConflicts marks the HPAs that conflict: same resolved namespace, kind
+// and name as an opted-in workload; or, with the release namespace unknown,
+// the same kind and name as exactly one opted-in workload of which one of
+// the two names no namespace (and no opted-in workload in the HPA's own
+// namespace). An HPA that could be several workloads' is an error; such
+// HPAs are left out of the stream.
+func (s *genStream) markConflicts() {
+	opted := map[string]bool{}
+	var workloads []genDoc
+	for _, d := range s.docs {
+		if d.optedIn {
+			opted[d.kind+"/"+s.effectiveNS(d.namespace)+"/"+d.name] = true
+			workloads = append(workloads, d)
+		}
+	}
+	kept := s.docs[:0]
+	for _, d := range s.docs {
+		if d.kind == "HorizontalPodAutoscaler" {
+			assumed := 0
+			if s.releaseNamespace == "" {
+				for _, w := range workloads {
+					if w.kind == d.targetKind && w.name == d.targetName && w.namespace != d.namespace && (w.namespace == "" || d.namespace == "") {
+						assumed++
+					}
+				}
+			}
+			exact := opted[d.targetKind+"/"+s.effectiveNS(d.namespace)+"/"+d.targetName]
+			if !exact && assumed > 1 {
+				continue
+			}
+			d.conflicts = exact || assumed == 1
+			d.owned = d.conflicts
+		}
+		kept = append(kept, d)
+	}
+	s.docs = kept
 }
 
 // genOutputObjects holds what readGenOutput finds in a post-renderer output.

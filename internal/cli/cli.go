@@ -12,9 +12,11 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"strconv"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -183,4 +185,26 @@ func LoadHistories(path string) ([]*yaml.RNode, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// StrictEnv names the environment variable for --strict.
+const StrictEnv = "ML_AUTOSCALING_STRICT"
+
+// Strict resolves strict mode from the command line and the environment:
+// the --strict flag when it was given, else ML_AUTOSCALING_STRICT when set,
+// else nil, which leaves the decision to the policy's spec.strict.
+func Strict(flagGiven, flagValue bool, getenv func(string) string) (*transform.Switch, error) {
+	if flagGiven {
+		return &transform.Switch{On: flagValue, Source: "--strict=" + strconv.FormatBool(flagValue)}, nil
+	}
+	switch v := getenv(StrictEnv); v {
+	case "":
+		return nil, nil
+	case "true", "false":
+		return &transform.Switch{On: v == "true", Source: StrictEnv + "=" + v}, nil
+	default:
+		var l diag.List
+		l.Errorf(diag.Ref{}, "environment variable "+StrictEnv, v, "true or false", "not a boolean")
+		return nil, l
+	}
 }

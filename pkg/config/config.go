@@ -107,6 +107,8 @@ type Spec struct {
 	Predictive Predictive `yaml:"predictive,omitempty"`
 	// KEDAVersion is the oldest KEDA minor version (e.g. "2.16") the output must satisfy.
 	KEDAVersion string `yaml:"kedaVersion,omitempty"`
+	// Strict turns every warning into an error that fails the render (a --strict flag or ML_AUTOSCALING_STRICT overrides it).
+	Strict bool `yaml:"strict,omitempty"`
 }
 
 // Prometheus configures the Prometheus server used by triggers.

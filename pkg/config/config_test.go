@@ -230,3 +230,32 @@ func TestServerAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestStrictField(t *testing.T) {
+	kind := "apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec:\n  strict: "
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata:\n  strict: "
+	cases := []struct {
+		name, policy string
+		want         bool
+		err          string
+	}{
+		{"off by default", "apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\n", false, ""},
+		{"policy kind", kind + "true\n", true, ""},
+		{"ConfigMap form", cm + "\"true\"\n", true, ""},
+		{"ConfigMap form, off", cm + "\"false\"\n", false, ""},
+		{"not a boolean", kind + "maybe\n", false, "spec"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, errs := parse(t, c.policy)
+			if c.err != "" {
+				require.Nil(t, p)
+				require.Contains(t, errs, c.err)
+				require.Contains(t, errs, "maybe")
+				return
+			}
+			require.Empty(t, errs)
+			require.Equal(t, c.want, p.Spec.Strict)
+		})
+	}
+}

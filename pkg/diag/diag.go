@@ -127,6 +127,12 @@ func (l *List) Warnf(r Ref, field, format string, args ...any) {
 	l.Add(Diagnostic{Severity: Warning, Resource: r, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// Infof appends a note about resource r and field f: it explains a
+// decision and never fails a run, in strict mode either.
+func (l *List) Infof(r Ref, field, format string, args ...any) {
+	l.Add(Diagnostic{Severity: Info, Resource: r, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
 // HasErrors reports whether any diagnostic is an error.
 func (l List) HasErrors() bool {
 	for _, d := range l {

@@ -30,6 +30,8 @@ type builder struct {
 	history *history.History
 	// previousFloor holds the predictive triggers of the earlier output, if any.
 	previousFloor *keptFloor
+	// previousWarnings holds the warnings recorded on the earlier output's ScaledObject.
+	previousWarnings []string
 }
 
 func (b *builder) why(k string) string {
@@ -176,8 +178,7 @@ func (b *builder) resolveHPAs(mine []*hpa.HPA, drop map[*yaml.RNode]bool) diag.L
 		b.plan.Add("HPA "+list, "adopted", "KEDA takes ownership of the existing HPA ("+b.why(annotations.KeyHPAConflict)+": adopt)")
 	default:
 		for _, h := range mine {
-			d.Errorf(diag.Ref{APIVersion: h.Node.GetApiVersion(), Kind: hpa.Kind, Namespace: h.Namespace, Name: h.Name},
-				"spec.scaleTargetRef", b.w.Ref.Kind+"/"+b.w.Ref.Name,
+			d.Errorf(hpaRef(h), "spec.scaleTargetRef", b.w.Ref.Kind+"/"+b.w.Ref.Name,
 				"remove the HPA, or set hpaConflict (policy) / "+annotations.Prefix+annotations.KeyHPAConflict+" to delete or adopt",
 				"HPA targets %s, which KEDA will scale; two HPAs on one workload cause AmbiguousSelector", b.w.Ref)
 		}

@@ -105,6 +105,10 @@ func (b *builder) applyPredictive(h *history.History) diag.List {
 		b.plan.Add("predictive schedule", fmt.Sprintf("%d cron window(s), kept", len(kept.triggers)), "no new history in the input: the schedule of the earlier output stays as it was")
 		return nil
 	}
+	if h == nil && b.keepWarnings(field, "", &d) {
+		b.plan.Add("predictive schedule", "none, kept", "no new history in the input: the earlier output's decision stays, with its warning")
+		return d
+	}
 	if h == nil {
 		d.Warnf(b.w.Ref, field, "no ScalingHistory for this workload in the input: no predictive schedule (record one with `ml-autoscaling record`, then pass it with the manifests or --history)")
 		b.plan.Add("predictive schedule", "none", "no recorded history in the input")

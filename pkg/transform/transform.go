@@ -47,6 +47,9 @@ type Options struct {
 	// them: in ResourceList mode (kpt, kustomize) they are local-config
 	// files of the package, which kpt would delete if a function dropped them.
 	KeepHistories bool
+	// Strict, when not nil, is strict mode as given on the command line or
+	// in the environment; it takes precedence over the policy's spec.strict.
+	Strict *Switch
 }
 
 // Output is the result of a run.
@@ -167,11 +170,11 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	}
 
 	// indexes, so that matching stays linear in the number of resources
-	hpasByTargetName := map[key][]*hpa.HPA{}
-	for _, h := range hpas {
-		k := key{"", ns(h.Namespace), h.Target.Name}
-		hpasByTargetName[k] = append(hpasByTargetName[k], h)
-	}
+	hpaIndex := hpa.NewIndex(hpas, opts.ReleaseNamespace, func(kind, namespace, name string) bool {
+		_, ok := byKey[key{kind, ns(namespace), name}]
+		return ok
+	})
+	assumedBy := map[*hpa.HPA]diag.Ref{}
 	scaledByTarget := map[key][]*yaml.RNode{}
 	scaledByName := map[key]*yaml.RNode{}
 	for _, s := range scaled {
@@ -190,6 +193,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		scaledByName[key{keda.KindScaledObject, ns(s.GetNamespace()), s.GetName()}] = s
 	}
 	newObjects := map[*workload.Workload][]*yaml.RNode{}
+	builders := map[*workload.Workload]*builder{}
 	var gpuUse []gpuUsage
 	newKeys := map[key]*yaml.RNode{}
 	owners := map[key]diag.Ref{}
@@ -202,8 +206,9 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			h = hist.byTarget[wk]
 			hist.used[wk] = h != nil
 		}
+		earlier := generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), w.Ref.Name}]
 		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}, releaseNamespace: opts.ReleaseNamespace, history: h,
-			previousFloor: previousFloor(generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), w.Ref.Name}])}
+			previousFloor: previousFloor(earlier), previousWarnings: previousWarnings(earlier)}
 		objs, d := b.build()
 		diags = append(diags, d...)
 		if d.HasErrors() {
@@ -237,11 +242,15 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			newKeys[k] = o
 		}
 		// HPA conflicts
-		var mine []*hpa.HPA
-		for _, h := range hpasByTargetName[key{"", ns(w.Ref.Namespace), w.Ref.Name}] {
-			if h.Targets(w.Ref.Kind, w.Ref.Name) {
-				mine = append(mine, h)
-			}
+		claims := hpaIndex.Targeting(w.Ref.Kind, w.Ref.Namespace, w.Ref.Name)
+		mine, d := hpasOf(w, claims, assumedBy)
+		if len(claims) == 0 {
+			// an HPA removed by an earlier run under an assumed namespace
+			b.keepWarnings(fieldNamespace, hpaAssumptionLead, &d)
+		}
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
 		}
 		if len(mine) > 0 {
 			hpaDiags := b.resolveHPAs(mine, drop)
@@ -270,20 +279,36 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			b.plan.Add("spec.replicas", "kept", "policy keepReplicas: true")
 		}
 		newObjects[w] = objs
+		builders[w] = b
 		out.Plans = append(out.Plans, b.plan)
 		if b.set.GPU != nil {
 			gpuUse = append(gpuUse, gpuUsage{ref: w.Ref, gpus: int64(*so.Spec.MaxReplicaCount) * b.set.GPU.Info.PerPod})
 		}
 	}
-	if s := policy.Spec.Prometheus.ServerAddress; usesPrometheus(newKeys) && !config.IsNamespaceQualified(policy.PrometheusAddress()) {
-		diags.Warnf(opts.PolicyRef, "spec.prometheus.serverAddress",
-			"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
+	shared := sharedWarnings{}
+	if s := policy.Spec.Prometheus.ServerAddress; !config.IsNamespaceQualified(policy.PrometheusAddress()) {
+		if users := prometheusUsers(workloads, builders); len(users) > 0 {
+			diags.Warnf(opts.PolicyRef, "spec.prometheus.serverAddress",
+				"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
+			shared.add(diags[len(diags)-1], users)
+		}
 	}
-	diags = append(diags, checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse)...)
+	if d := checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse); len(d) > 0 {
+		diags = append(diags, d...)
+		shared.add(d[0], gpuRefs(gpuUse))
+	}
 	hist.unused(&diags)
+	if on, source := strictMode(policy.Spec.Strict, opts.Strict); on {
+		promoteWarnings(diags, source)
+	}
 	diags.Sort()
 	out.Diagnostics = diags
 	if diags.HasErrors() {
+		return out
+	}
+	if err := recordWarnings(workloads, builders, newObjects, newKeys, ns, diags, shared); err != nil {
+		out.Diagnostics.Errorf(diag.Ref{}, "", "", "", "cannot render ScaledObject: %v", err)
+		out.Diagnostics.Sort()
 		return out
 	}
 
@@ -356,23 +381,23 @@ func keepHostAnnotations(from, to *yaml.RNode) {
 	}
 }
 
-func usesPrometheus(objs map[key]*yaml.RNode) bool {
-	for k, o := range objs {
-		if k.kind != keda.KindScaledObject {
+// prometheusUsers returns the scaled workloads whose ScaledObject has a
+// Prometheus trigger, in input order.
+func prometheusUsers(workloads []*workload.Workload, builders map[*workload.Workload]*builder) []diag.Ref {
+	var out []diag.Ref
+	for _, w := range workloads {
+		b := builders[w]
+		if b == nil {
 			continue
 		}
-		ts, _ := o.Pipe(yaml.Lookup("spec", "triggers"))
-		if ts == nil {
-			continue
-		}
-		elems, _ := ts.Elements()
-		for _, t := range elems {
-			if f := t.Field("type"); f != nil && yaml.GetValue(f.Value) == "prometheus" {
-				return true
+		for _, t := range b.so.Spec.Triggers {
+			if t.Type == "prometheus" {
+				out = append(out, w.Ref)
+				break
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // expandLists replaces kind: List documents that hold resources the tool

@@ -1,6 +1,7 @@
 package triggers
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -11,8 +12,44 @@ import (
 
 // ConsumedQueues returns the queues a Celery worker's command line names
 // with -Q/--queues (also -Qa,b and --queues=a,b), in order, or nil.
-func ConsumedQueues(c workload.Container) []string {
+// Variables are expanded from the container's literal environment as the
+// container would see them: Kubernetes' $(VAR) in command and args, and a
+// shell's $VAR and ${VAR} inside a script. A name that still holds a
+// variable (its value is set from a Secret, a ConfigMap or not at all) is
+// returned in unknown: which queue it is cannot be told from the manifest.
+func ConsumedQueues(c workload.Container) (queues, unknown []string) {
 	words := argWords(append(append([]string{}, c.Command...), c.Args...))
+	for i := range words {
+		words[i] = expandVars(words[i], c.Env)
+	}
+	for _, q := range namedQueues(words) {
+		if strings.Contains(q, "$") {
+			unknown = append(unknown, q)
+		} else {
+			queues = append(queues, q)
+		}
+	}
+	return queues, unknown
+}
+
+// varRef matches $(VAR) (Kubernetes), ${VAR} and $VAR (shell).
+var varRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// expandVars replaces the references to variables that env defines; other
+// references stay as they are.
+func expandVars(w string, env map[string]string) string {
+	return varRef.ReplaceAllStringFunc(w, func(ref string) string {
+		m := varRef.FindStringSubmatch(ref)
+		name := m[1] + m[2] + m[3]
+		if v, ok := env[name]; ok {
+			return v
+		}
+		return ref
+	})
+}
+
+// namedQueues returns the queue names of -Q/--queues options in words.
+func namedQueues(words []string) []string {
 	var out []string
 	for i, w := range words {
 		var list string
@@ -64,7 +101,13 @@ func checkConsumedQueues(in Input, out *diag.List) {
 	}
 	for _, c := range in.Workload.Containers {
 		var missing []string
-		for _, q := range ConsumedQueues(c) {
+		queues, unknown := ConsumedQueues(c)
+		if len(unknown) > 0 {
+			out.Infof(in.Workload.Ref, annotations.Prefix+annotations.KeyRabbitMQQueue,
+				"container %s consumes %s (-Q), set from outside the manifest: make sure %s%s names every queue it stands for",
+				c.Name, strings.Join(unknown, ", "), annotations.Prefix, annotations.KeyRabbitMQQueue)
+		}
+		for _, q := range queues {
 			if !named[q] {
 				missing = append(missing, q)
 			}

@@ -251,7 +251,9 @@ func TestConsumedQueues(t *testing.T) {
 		{[]string{"celery", "-A", "proj", "worker"}, nil, nil},
 	}
 	for _, c := range cases {
-		require.Equal(t, c.want, ConsumedQueues(workload.Container{Command: c.command, Args: c.args}), "%q %q", c.command, c.args)
+		got, unknown := ConsumedQueues(workload.Container{Command: c.command, Args: c.args})
+		require.Equal(t, c.want, got, "%q %q", c.command, c.args)
+		require.Empty(t, unknown)
 	}
 	_, d := build(t, nil, "    ml-autoscaling.io/rabbitmq-queue: events.process_event\n    ml-autoscaling.io/rabbitmq-secret: rmq\n",
 		"      - {name: worker, image: getsentry/sentry:24.1.0, command: [sentry], args: [run, worker, -Q, \"events.process_event,events.save_event\"]}\n")
@@ -263,6 +265,43 @@ func TestConsumedQueues(t *testing.T) {
 }
 
 func TestConsumedQueuesKeepNamesWhole(t *testing.T) {
-	require.Equal(t, []string{"celery", "reports(v2)"}, ConsumedQueues(workload.Container{Args: []string{"worker", "-Q", "celery,reports(v2)"}}))
-	require.Equal(t, []string{"a|b"}, ConsumedQueues(workload.Container{Command: []string{"sh", "-c", "celery worker -Q 'a|b'; echo done"}}))
+	q, _ := ConsumedQueues(workload.Container{Args: []string{"worker", "-Q", "celery,reports(v2)"}})
+	require.Equal(t, []string{"celery", "reports(v2)"}, q)
+	q, _ = ConsumedQueues(workload.Container{Command: []string{"sh", "-c", "celery worker -Q 'a|b'; echo done"}})
+	require.Equal(t, []string{"a|b"}, q)
+}
+
+// TestConsumedQueuesExpandVariables: Kubernetes expands $(VAR) in command
+// and args from the container's env; a shell expands $VAR and ${VAR} in a
+// script. A variable without a literal value cannot be resolved from the
+// manifest and is reported as unknown, not as a queue left out.
+func TestConsumedQueuesExpandVariables(t *testing.T) {
+	env := map[string]string{"CELERY_QUEUE": "celery", "EXTRA": "priority"}
+	cases := []struct {
+		name          string
+		command, args []string
+		env           map[string]string
+		want, unknown []string
+	}{
+		{"shell braces", []string{"sh", "-c", `exec celery -A tasks worker --queues "${CELERY_QUEUE}" --concurrency 2`}, nil, env, []string{"celery"}, nil},
+		{"shell bare", []string{"sh", "-c", "celery worker -Q $CELERY_QUEUE,$EXTRA"}, nil, env, []string{"celery", "priority"}, nil},
+		{"kubernetes form", []string{"celery"}, []string{"worker", "-Q", "$(CELERY_QUEUE),reports"}, env, []string{"celery", "reports"}, nil},
+		{"from a Secret", []string{"sh", "-c", `celery worker -Q "${QUEUE_FROM_SECRET}"`}, nil, env, nil, []string{"${QUEUE_FROM_SECRET}"}},
+		{"no env at all", []string{"celery"}, []string{"worker", "-Q", "$(Q)"}, nil, nil, []string{"$(Q)"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, unknown := ConsumedQueues(workload.Container{Command: c.command, Args: c.args, Env: c.env})
+			require.Equal(t, c.want, got)
+			require.Equal(t, c.unknown, unknown)
+		})
+	}
+	_, d := build(t, nil, "    ml-autoscaling.io/rabbitmq-queue: celery\n    ml-autoscaling.io/rabbitmq-secret: rmq\n",
+		"      - name: worker\n        image: python:3.12-slim\n        command: [sh, -c, 'exec celery -A tasks worker --queues \"${CELERY_QUEUE}\"']\n        env:\n        - {name: CELERY_QUEUE, value: celery}\n")
+	require.Empty(t, d, "the queue the variable holds is the one the annotation names")
+	_, d = build(t, nil, "    ml-autoscaling.io/rabbitmq-queue: celery\n    ml-autoscaling.io/rabbitmq-secret: rmq\n",
+		"      - name: worker\n        image: python:3.12-slim\n        command: [sh, -c, 'exec celery -A tasks worker --queues \"${Q}\"']\n        env:\n        - name: Q\n          valueFrom: {secretKeyRef: {name: s, key: q}}\n")
+	require.Len(t, d, 1)
+	require.Equal(t, diag.Info, d[0].Severity)
+	require.Contains(t, d[0].Error(), "consumes ${Q} (-Q), set from outside the manifest")
 }

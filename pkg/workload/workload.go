@@ -34,6 +34,10 @@ type Container struct {
 	// (items that are not plain strings are left out).
 	Command   []string
 	Args      []string
+	// Env holds the container's environment variables that have a literal
+	// value (env[].value); variables set from a Secret, a ConfigMap or a
+	// field reference are absent, since their value is not in the manifest.
+	Env       map[string]string
 	Resources Resources
 }
 
@@ -113,6 +117,7 @@ func FromNode(n *yaml.RNode) *Workload {
 			Image:     scalar(c, "image"),
 			Command:   stringList(c, "command"),
 			Args:      stringList(c, "args"),
+			Env:       literalEnv(c),
 			Resources: readResources(c.Field("resources")),
 		})
 	}
@@ -140,6 +145,29 @@ func stringList(n *yaml.RNode, field string) []string {
 		}
 	}
 	return out
+}
+
+// literalEnv returns the env entries of a container that set a literal
+// value (a later entry of the same name wins, as in Kubernetes).
+func literalEnv(c *yaml.RNode) map[string]string {
+	f := c.Field("env")
+	if f == nil || f.Value == nil || f.Value.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	env := map[string]string{}
+	for _, item := range f.Value.YNode().Content {
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		e := yaml.NewRNode(item)
+		name := scalar(e, "name")
+		if v := e.Field("value"); name != "" && v != nil && v.Value != nil && v.Value.YNode().Kind == yaml.ScalarNode {
+			env[name] = v.Value.YNode().Value
+		} else {
+			delete(env, name)
+		}
+	}
+	return env
 }
 
 func readResources(f *yaml.MapNode) Resources {
