@@ -13,6 +13,7 @@ import (
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -79,7 +80,8 @@ func PrintDiagnostics(w io.Writer, l diag.List) {
 }
 
 // LoadHistories reads every *.yaml file of dir as one resource (the
-// ScalingHistory files of `ml-autoscaling record`); an empty dir gives none.
+// ScalingHistory files of `ml-autoscaling record`), each of at most
+// history.MaxBytes; an empty dir gives none.
 func LoadHistories(dir string) ([]*yaml.RNode, error) {
 	if dir == "" {
 		return nil, nil
@@ -94,9 +96,12 @@ func LoadHistories(dir string) ([]*yaml.RNode, error) {
 	sort.Strings(paths)
 	var out []*yaml.RNode
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
+		b, ok, err := ReadFileLimited(p, history.MaxBytes)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("history %s: holds more than %d bytes (allowed: at most 32 MiB per history file (limit: history size))", p, history.MaxBytes)
 		}
 		docs, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
 		if err != nil {

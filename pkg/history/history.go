@@ -54,6 +54,9 @@ const (
 	// MaxValues is the most values one history may hold: a little under two
 	// years at one-minute steps (about 4 MB of YAML).
 	MaxValues = 1_000_000
+	// MaxBytes is the largest history Decode reads: room for MaxValues
+	// values written by hand, with comments.
+	MaxBytes = 32 << 20
 	// MaxStep is the longest step accepted; a coarser series cannot describe
 	// a daily or weekly pattern.
 	MaxStep = 24 * time.Hour

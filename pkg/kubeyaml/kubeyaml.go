@@ -220,10 +220,18 @@ type pathElem struct {
 func (p *path) push(key string, index int) { *p = append(*p, pathElem{key, index}) }
 func (p *path) pop()                       { *p = (*p)[:len(*p)-1] }
 
+// maxPathElems is how much of a path a message shows; a path nested
+// deeper ends in "…".
+const maxPathElems = 12
+
 // String renders the path as field.sub[2].key.
 func (p path) String() string {
 	var b strings.Builder
-	for _, e := range p {
+	for i, e := range p {
+		if i == maxPathElems {
+			b.WriteString("…")
+			break
+		}
 		if e.index >= 0 {
 			b.WriteString("[" + strconv.Itoa(e.index) + "]")
 			continue

@@ -123,7 +123,7 @@ func TestReadProblems(t *testing.T) {
 		{name: "merge of a scalar", in: "m: {<<: 5}\n", path: "m.<<", want: []string{"scalar, not a mapping"}, noTree: true},
 		{name: "merge of an alias of a sequence", in: "s: &s [a]\nm: {<<: *s}\n", path: "m.<<", want: []string{"sequence, not a mapping"}, noTree: true},
 		{name: "merge of a sequence holding a scalar", in: "m: {<<: [{a: 1}, b]}\n", path: "m.<<", want: []string{"scalar, not a mapping"}, noTree: true},
-		{name: "nested too deep", in: nested(MaxDepth, "1"), path: "a" + strings.Repeat("[0]", MaxDepth-1),
+		{name: "nested too deep", in: nested(MaxDepth, "1"), path: "a" + strings.Repeat("[0]", 11) + "…",
 			want: []string{"nested more than 1000 levels deep", "limit: nesting depth"}, noTree: true},
 		{name: "nested too deep through an alias", in: "x: &x " + strings.Repeat("[", 600) + "1" + strings.Repeat("]", 600) + "\ny: " + strings.Repeat("[", 600) + "*x" + strings.Repeat("]", 600) + "\n",
 			want: []string{"nested more than 1000 levels deep", "aliases expanded", "limit: nesting depth"}, noTree: true},
