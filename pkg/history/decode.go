@@ -188,7 +188,7 @@ func (d *decoder) values(n *yaml.Node) {
 		return
 	}
 	if len(n.Content) > MaxValues {
-		d.v.add("spec.values", "", fmt.Sprintf("has %d values", len(n.Content)), fmt.Sprintf("at most %d values", MaxValues))
+		d.v.add("spec.values", "", fmt.Sprintf("has %d values", len(n.Content)), fmt.Sprintf("at most %d values (limit: values per history)", MaxValues))
 		return
 	}
 	vals := make([]float64, len(n.Content))

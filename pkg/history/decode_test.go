@@ -210,7 +210,7 @@ func TestDecodeLimits(t *testing.T) {
 		notWant string
 	}{
 		{name: "too many values", edit: values(MaxValues + 1), field: "spec.values",
-			want: []string{"has 1000001 values", "at most 1000000 values"}, notWant: "alias"},
+			want: []string{"has 1000001 values", "at most 1000000 values (limit: values per history)"}, notWant: "alias"},
 		{name: "too large", edit: func(s string) string { return s + "#" + strings.Repeat("x", MaxBytes) + "\n" },
 			want: []string{"holds 33554", "at most 33554432 bytes", "limit: history size"}, notWant: "values"},
 		{name: "nested too deep", edit: func(s string) string {

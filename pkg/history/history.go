@@ -275,7 +275,7 @@ func (v *validator) validateValues(h *History) {
 		v.add("spec.values", "", "is empty", "at least one value")
 		return
 	case n > MaxValues:
-		v.add("spec.values", "", fmt.Sprintf("has %d values", n), fmt.Sprintf("at most %d values", MaxValues))
+		v.add("spec.values", "", fmt.Sprintf("has %d values", n), fmt.Sprintf("at most %d values (limit: values per history)", MaxValues))
 		return
 	}
 	for i, x := range h.Values {

@@ -34,8 +34,8 @@ func TooLarge(size int64) diag.List {
 // TooManyDocuments is the error for an input of more than MaxDocuments documents.
 func TooManyDocuments() diag.List {
 	var l diag.List
-	l.Errorf(diag.Ref{}, "", "", fmt.Sprintf("at most %d documents (limit: documents per input)", MaxDocuments),
-		"the input holds more than %d YAML documents", MaxDocuments)
+	l.Errorf(diag.Ref{}, "", "", fmt.Sprintf("at most %d documents or ResourceList items (limit: documents per input)", MaxDocuments),
+		"the input holds more than %d YAML documents or ResourceList items", MaxDocuments)
 	return l
 }
 
