@@ -4,29 +4,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ml-autoscaling/ml-autoscaling/internal/badinput"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-const optedIn = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: w
-  namespace: ml
-  annotations:
-    ml-autoscaling.io/enabled: "true"
-    ml-autoscaling.io/cpu-utilization: "60"
-spec:
-  template:
-    spec:
-      containers: [{name: c, image: x, resources: {requests: {cpu: 100m}}}]
-`
+// optedIn is an opted-in Deployment, ml/worker.
+const optedIn = badinput.OptedIn
 
-const hpaOfW = `apiVersion: autoscaling/v2
+const hpaOfWorker = `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
-metadata: {name: w, namespace: ml}
+metadata: {name: worker, namespace: ml}
 spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: w}
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: worker}
   maxReplicas: 3
 `
 
@@ -52,18 +42,18 @@ func TestPrepare(t *testing.T) {
 		{name: "key twice in a Helm hook", items: 1,
 			in: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: o, annotations: {helm.sh/hook: pre-install}}\nspec: {paused: true, paused: false}\n"},
 		{name: "a merge key makes a ConfigMap of an HPA", rewritten: true, items: 1,
-			in: strings.Replace(hpaOfW, "kind: HorizontalPodAutoscaler\n", "kind: HorizontalPodAutoscaler\n<<: {kind: ConfigMap}\n", 1)},
+			in: strings.Replace(hpaOfWorker, "kind: HorizontalPodAutoscaler\n", "kind: HorizontalPodAutoscaler\n<<: {kind: ConfigMap}\n", 1)},
 		{name: "a merge key at the top that cannot be read", items: 1,
 			in:     "<<: [apps/v1]\nkind: Deployment\nmetadata: {name: o}\n",
 			errors: []string{"Deployment/o: <<: \"apps/v1\": a YAML merge key whose value is a scalar"}},
 		{name: "nested List with an opted-in workload", items: 3,
 			in: "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n- apiVersion: v1\n  kind: List\n  items:\n  - " +
-				strings.ReplaceAll(strings.TrimSuffix(optedIn, "\n"), "\n", "\n    ") + "\n  - " + strings.ReplaceAll(strings.TrimSuffix(hpaOfW, "\n"), "\n", "\n    ") + "\n"},
+				itemOf(optedIn, "    ") + "\n  - " + itemOf(hpaOfWorker, "    ") + "\n"},
 		{name: "nested List of nothing the tool acts on", items: 1,
 			in: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n"},
 		{name: "alias bomb in a List with an opted-in workload", items: 1,
-			in:     "apiVersion: v1\nkind: List\nmetadata: {labels: {a: &a [x, x, x, x, x, x, x, x, x, x], b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a], c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c], e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d], f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e], g: [*f]}}\nitems:\n- " + strings.ReplaceAll(strings.TrimSuffix(optedIn, "\n"), "\n", "\n  ") + "\n",
-			errors: []string{`metadata.labels.g[0]: "*f": YAML alias expands to more than 1000000 nodes`}},
+			in:     "apiVersion: v1\nkind: List\nmetadata:\n  labels:\n" + badinput.AliasBomb("    ", 6) + "items:\n- " + itemOf(optedIn, "  ") + "\n",
+			errors: []string{`metadata.labels.l6[0]: "*l5": YAML alias expands to more than 1000000 nodes`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +88,7 @@ func TestPrepare(t *testing.T) {
 // overrides is treated as what Kubernetes reads: this HPA is a ConfigMap to
 // Kubernetes, so it is neither a conflict nor removed.
 func TestRunReadsMergedHPAKind(t *testing.T) {
-	notHPA := strings.Replace(hpaOfW, "kind: HorizontalPodAutoscaler\n", "kind: HorizontalPodAutoscaler\n<<: {kind: ConfigMap}\n", 1)
+	notHPA := strings.Replace(hpaOfWorker, "kind: HorizontalPodAutoscaler\n", "kind: HorizontalPodAutoscaler\n<<: {kind: ConfigMap}\n", 1)
 	out := Run(items(t, optedIn+"---\n"+notHPA), Options{})
 	require.False(t, out.Diagnostics.HasErrors(), out.Diagnostics.Error())
 	var kinds []string
@@ -106,4 +96,9 @@ func TestRunReadsMergedHPAKind(t *testing.T) {
 		kinds = append(kinds, n.GetKind())
 	}
 	require.Equal(t, []string{"Deployment", "ScaledObject", "ConfigMap"}, kinds)
+}
+
+// itemOf indents every line of a resource but the first, for a List item.
+func itemOf(resource, indent string) string {
+	return strings.ReplaceAll(strings.TrimSuffix(resource, "\n"), "\n", "\n"+indent)
 }
