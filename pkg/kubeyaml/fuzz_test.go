@@ -70,7 +70,7 @@ func FuzzReadMatchesKubernetes(f *testing.F) {
 }
 
 // blockStyle turns flow mappings and sequences into block ones, where kyaml
-// writes an empty scalar as null rather than as ”.
+// writes an empty scalar as null rather than as an empty quoted string.
 func blockStyle(n *yaml.Node, seen map[*yaml.Node]bool) {
 	if n == nil || seen[n] {
 		return
