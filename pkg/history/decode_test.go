@@ -241,3 +241,18 @@ func TestDecodeLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeAtLimits checks that a history exactly at the size limit, and
+// one with exactly MaxValues values, are read.
+func TestDecodeAtLimits(t *testing.T) {
+	g := golden(t)
+	pad := MaxBytes - len(g) - 2
+	h, err := Decode([]byte(g + "#" + strings.Repeat("x", pad) + "\n"))
+	require.NoError(t, err)
+	assertSameHistory(t, example(), h)
+
+	i := strings.Index(g, "  values:")
+	h, err = Decode([]byte(g[:i] + "  values: [" + strings.TrimSuffix(strings.Repeat("1,", MaxValues), ",") + "]\n"))
+	require.NoError(t, err)
+	require.Len(t, h.Values, MaxValues)
+}
