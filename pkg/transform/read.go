@@ -70,22 +70,26 @@ func readsKind(av, kind string) bool {
 // resource may read differently once merge keys and aliases are resolved:
 // a merge key at the top, one of them given as an alias or more than once.
 func indirectTop(y *yaml.Node) bool {
-	seen := map[string]bool{}
+	var seen [len(topKeys)]bool
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		k, v := y.Content[i], y.Content[i+1]
 		if kubeyaml.IsMerge(k) || k.Kind == yaml.AliasNode {
 			return true
 		}
-		switch k.Value {
-		case "apiVersion", "kind", "metadata", "items":
-			if v.Kind == yaml.AliasNode || seen[k.Value] {
-				return true
+		for j, name := range topKeys {
+			if k.Value == name {
+				if v.Kind == yaml.AliasNode || seen[j] {
+					return true
+				}
+				seen[j] = true
 			}
-			seen[k.Value] = true
 		}
 	}
 	return false
 }
+
+// topKeys are the top-level fields that decide what a resource is.
+var topKeys = [...]string{"apiVersion", "kind", "metadata", "items"}
 
 // reportable reports whether the problems of resource n are errors: it is
 // of a kind the tool reads (not a Helm hook), or a List holding a resource
