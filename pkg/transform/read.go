@@ -55,10 +55,13 @@ func readAsKubernetes(n *yaml.RNode, diags *diag.List) {
 		}
 		return
 	}
-	if read != n && (actsOn(n, 0) || actsOn(read, 0)) {
+	if read != n && !isHook(read) && (actsOn(n, 0) || actsOn(read, 0)) {
 		n.SetYNode(r)
 	}
 }
+
+// isHook reports whether n is a Helm hook (which passes through untouched).
+func isHook(n *yaml.RNode) bool { return malformedMetadata(n) == "" && workload.IsHook(n) }
 
 // readsKind reports whether resources of this apiVersion and kind are read
 // by the tool: the workloads it scales, HPAs, KEDA objects and histories.
@@ -98,7 +101,7 @@ func reportable(n *yaml.RNode) bool {
 	if isList(n) {
 		return actsOn(n, 0)
 	}
-	return readsKind(n.GetApiVersion(), n.GetKind()) && (malformedMetadata(n) != "" || !workload.IsHook(n))
+	return readsKind(n.GetApiVersion(), n.GetKind()) && !isHook(n)
 }
 
 // actsOn reports whether the tool acts on resource n: a workload with

@@ -39,6 +39,8 @@ func TestPrepare(t *testing.T) {
 		{name: "key twice in a workload that does not opt in", items: 1,
 			in:     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: o}\nspec: {paused: true, paused: false}\n",
 			errors: []string{"Deployment/o: spec.paused: key appears more than once"}},
+		{name: "merge key in a Helm hook", items: 1,
+			in: strings.Replace(optedIn, "  annotations:\n", "  annotations:\n    helm.sh/hook: pre-install\n    <<: {ml-autoscaling.io/max-replicas: \"3\"}\n", 1)},
 		{name: "key twice in a Helm hook", items: 1,
 			in: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: o, annotations: {helm.sh/hook: pre-install}}\nspec: {paused: true, paused: false}\n"},
 		{name: "a merge key makes a ConfigMap of an HPA", rewritten: true, items: 1,
