@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -13,7 +14,6 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/backtest"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/predict"
-	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
 	"github.com/spf13/cobra"
 )
@@ -62,12 +62,9 @@ with the capacity at which the 99th percentile needs --p99-replicas replicas (de
 
 // loadDemand reads a ScalingHistory (replicas) or a CSV (raw demand, converted).
 func loadDemand(path, column string, perReplica float64, p99Replicas int) (predict.Series, string, error) {
-	raw, ok, err := cli.ReadFileLimited(path, stream.MaxBytes)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return predict.Series{}, "", err
-	}
-	if !ok {
-		return predict.Series{}, "", fmt.Errorf("%s: %w", path, stream.TooLarge(int64(len(raw))))
 	}
 	if strings.HasSuffix(path, ".csv") {
 		s, err := backtest.ReadCSV(bytes.NewReader(raw), column)

@@ -278,12 +278,9 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 		}
 		return err
 	}
-	raw, ok, err := cli.ReadFileLimited(args[0], stream.MaxBytes)
+	raw, err := os.ReadFile(args[0])
 	if err != nil {
 		return fail(fmt.Errorf("cannot read the policy: %w", err))
-	}
-	if !ok {
-		return fail(fmt.Errorf("policy %s: %w", args[0], stream.TooLarge(int64(len(raw)))))
 	}
 	cfg, err := yaml.Parse(string(raw))
 	if err != nil {

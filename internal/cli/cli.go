@@ -80,8 +80,7 @@ func PrintDiagnostics(w io.Writer, l diag.List) {
 }
 
 // LoadHistories reads every *.yaml file of dir as one resource (the
-// ScalingHistory files of `ml-autoscaling record`), each of at most
-// history.MaxBytes; an empty dir gives none.
+// ScalingHistory files of `ml-autoscaling record`); an empty dir gives none.
 func LoadHistories(dir string) ([]*yaml.RNode, error) {
 	if dir == "" {
 		return nil, nil
