@@ -92,6 +92,7 @@ schemas:
 # pkg/<package>/testdata/fuzz/ and run as regression cases in make test.
 FUZZTIME ?= 10m
 fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzReadMatchesKubernetes$$' -fuzztime $(FUZZTIME) ./pkg/kubeyaml/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAnnotations$$' -fuzztime $(FUZZTIME) ./pkg/annotations/
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePolicy$$' -fuzztime $(FUZZTIME) ./pkg/config/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHistory$$' -fuzztime $(FUZZTIME) ./pkg/history/

@@ -9,6 +9,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/internal/cli"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/explain"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -44,6 +45,11 @@ type processor struct {
 
 // Process implements framework.ResourceListProcessor.
 func (p *processor) Process(rl *framework.ResourceList) error {
+	if len(rl.Items) > stream.MaxDocuments {
+		rl.Results = toResults(stream.TooManyDocuments())
+		rl.Items = nil
+		return resultsError{rl.Results}
+	}
 	policy, ref, err := cli.PolicyFromNode(rl.FunctionConfig)
 	if err != nil {
 		if l, ok := err.(diag.List); ok {
@@ -144,7 +150,11 @@ annotation ml-autoscaling.io/warnings; in strict mode every warning is an error.
 // of stdout in the words of every other command.
 func resourceListMode(cmd *cobra.Command, p *processor, run func(*cobra.Command, []string) error, args []string) error {
 	p.stderr = cmd.ErrOrStderr()
-	cmd.SetIn(&countingReader{r: cmd.InOrStdin()})
+	if err := readResourceList(cmd); err != nil {
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", diag.Redact(err.Error()))
+		return err
+	}
 	out := &cli.Stdout{W: cmd.OutOrStdout()}
 	cmd.SetOut(out)
 	err := run(cmd, args)
@@ -240,35 +250,78 @@ for built-in defaults.`,
 
 // readInputs reads every file (or - for stdin) on its own, so that a file
 // that does not end with a document separator never runs into the next one.
+// Together the files may hold stream.MaxBytes and stream.MaxDocuments.
 func readInputs(stdin io.Reader, paths []string) ([]*yaml.RNode, error) {
 	var items []*yaml.RNode
 	var total int64
+	docs := 0
 	for _, path := range paths {
-		var r io.Reader = stdin
-		if path != "-" {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return nil, err
-			}
-			total += int64(len(b))
-			largeInput(total)
-			r = bytes.NewReader(b)
-		} else {
-			b, err := io.ReadAll(stdin)
-			if err != nil {
-				return nil, err
-			}
-			total += int64(len(b))
-			largeInput(total)
-			r = bytes.NewReader(b)
+		b, ok, err := readInput(stdin, path, stream.MaxBytes-total)
+		if err != nil {
+			return nil, err
 		}
-		nodes, err := (&kio.ByteReader{Reader: r, OmitReaderAnnotations: true}).Read()
+		total += int64(len(b))
+		if !ok {
+			return nil, stream.TooLarge(total)
+		}
+		largeInput(total)
+		clean, n, err := cleanInput(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if docs += n; docs > stream.MaxDocuments {
+			return nil, stream.TooManyDocuments()
+		}
+		nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(clean), OmitReaderAnnotations: true}).Read()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		items = append(items, nodes...)
 	}
 	return items, nil
+}
+
+// readInput reads one input file (- for stdin) up to max bytes; false when it holds more.
+func readInput(stdin io.Reader, path string, max int64) ([]byte, bool, error) {
+	if path == "-" {
+		return cli.ReadLimited(stdin, max)
+	}
+	return cli.ReadFileLimited(path, max)
+}
+
+// cleanInput splits one input within the limits, refuses a byte-order mark
+// inside a document, and drops those Kubernetes drops (at the start of the
+// input and of each document), which kyaml would read as part of a key.
+func cleanInput(b []byte) ([]byte, int, error) {
+	docs, d := stream.Documents(b)
+	if d != nil {
+		return nil, 0, d
+	}
+	for i, doc := range docs {
+		if stray := doc.StrayBOM(i + 1); stray != nil {
+			return nil, 0, stray
+		}
+	}
+	return stream.Clean(docs), len(docs), nil
+}
+
+// readResourceList reads the ResourceList on stdin within the limits and
+// hands it, cleaned, to the KRM framework.
+func readResourceList(cmd *cobra.Command) error {
+	b, ok, err := cli.ReadLimited(cmd.InOrStdin(), stream.MaxBytes)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return stream.TooLarge(int64(len(b)))
+	}
+	largeInput(int64(len(b)))
+	clean, _, err := cleanInput(b)
+	if err != nil {
+		return err
+	}
+	cmd.SetIn(bytes.NewReader(clean))
+	return nil
 }
 
 // standalone runs the function on files: the policy first, then manifests.

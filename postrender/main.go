@@ -81,9 +81,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	in, err := io.ReadAll(stdin)
+	in, ok, err := cli.ReadLimited(stdin, stream.MaxBytes)
 	if err != nil {
 		return fail(fmt.Errorf("reading stdin: %w", err))
+	}
+	if !ok {
+		return fail(stream.TooLarge(int64(len(in))))
 	}
 	histories, err := cli.LoadHistories(*historyDir)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -164,9 +165,12 @@ func LoadHistories(path string) ([]*yaml.RNode, error) {
 	}
 	var out []*yaml.RNode
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
+		b, ok, err := ReadFileLimited(p, history.MaxBytes)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("history %s: holds more than %d bytes (allowed: at most 32 MiB per history file (limit: history size))", p, history.MaxBytes)
 		}
 		docs, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
 		if err != nil {

@@ -32,8 +32,16 @@ type Doc struct {
 
 // Split cuts a stream into documents at lines that start with "---".
 // Separator lines are kept with their document, so joining Sep and Body of
-// every document gives the input back exactly.
+// every document gives the input back exactly. A byte-order mark that opens
+// the stream does not hide a separator behind it.
 func Split(in []byte) []Doc {
+	docs, _ := splitN(in, -1)
+	return docs
+}
+
+// splitN is Split that stops, returning false, once the stream holds more
+// than max documents (max < 0: no limit).
+func splitN(in []byte, max int) ([]Doc, bool) {
 	var docs []Doc
 	cur := Doc{}
 	start := 0
@@ -45,12 +53,18 @@ func Split(in []byte) []Doc {
 			lineEnd = pos + end + 1
 		}
 		line := in[pos:lineEnd]
+		if pos == 0 {
+			line = bytes.TrimPrefix(line, bom)
+		}
 		if isSeparator(line) {
 			if pos > start || len(cur.Sep) > 0 {
 				cur.Body = in[bodyStart:pos]
 				docs = append(docs, cur)
+				if max >= 0 && len(docs) > max {
+					return docs, false
+				}
 			}
-			cur = Doc{Sep: line}
+			cur = Doc{Sep: in[pos:lineEnd]}
 			start, bodyStart = pos, lineEnd
 		}
 		pos = lineEnd
@@ -59,7 +73,7 @@ func Split(in []byte) []Doc {
 		cur.Body = in[bodyStart:]
 		docs = append(docs, cur)
 	}
-	return docs
+	return docs, max < 0 || len(docs) <= max
 }
 
 func isSeparator(line []byte) bool {
@@ -115,17 +129,22 @@ func (e *Error) Error() string { return e.Diagnostics.Errors().Error() }
 // recorded ScalingHistory files given with --history); they are consumed,
 // never written. On any error it returns no output at all.
 func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *transform.Output, error) {
-	docs := Split(in)
+	docs, parseErrs := Documents(in)
+	if len(parseErrs) > 0 {
+		return nil, nil, &Error{Diagnostics: parseErrs}
+	}
 	var items []*yaml.RNode
 	owner := map[*yaml.RNode]int{}
-	var parseErrs diag.List
 	for i := range docs {
 		d := &docs[i]
 		if !Interesting(d.Body) || IsBlank(d.Body) {
 			continue
 		}
-		text := append(append([]byte{}, bytes.TrimLeft(d.Sep, "-")...), d.Body...)
-		n, err := yaml.Parse(string(text))
+		if stray := d.StrayBOM(i + 1); stray != nil {
+			parseErrs = append(parseErrs, stray...)
+			continue
+		}
+		n, err := yaml.Parse(string(d.Text()))
 		if err != nil {
 			parseErrs.Errorf(diag.Ref{}, fmt.Sprintf("document %d%s", i+1, source(d.Body)), "", "valid YAML", "cannot parse: %v", err)
 			continue
@@ -133,7 +152,11 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		nodes := transform.ExpandLists([]*yaml.RNode{n}, nil)
+		nodes, read := transform.Prepare([]*yaml.RNode{n}, nil)
+		if len(read) > 0 {
+			parseErrs = append(parseErrs, read...)
+			continue
+		}
 		d.Nodes = nodes
 		d.Expanded = len(nodes) != 1 || nodes[0] != n
 		for _, node := range nodes {

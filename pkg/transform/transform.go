@@ -82,7 +82,8 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			diags.Errorf(diag.Ref{}, "release namespace (--namespace)", ns, workload.AllowedNamespace, "the API server rejects it: %s", msg)
 		}
 	}
-	items = expandLists(items, out)
+	items, read := Prepare(items, out.Changed)
+	diags = append(diags, read...)
 
 	ns := func(n string) string {
 		if n == "" {
@@ -108,8 +109,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			continue // not a resource: passed through untouched
 		}
 		av, kind := n.GetApiVersion(), n.GetKind()
-		relevant := workload.IsScalable(av, kind) || hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind
-		if !relevant {
+		if !readsKind(av, kind) {
 			itemKeys[i] = key{kind: kind}
 			continue
 		}
@@ -126,7 +126,6 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		if workload.IsHook(n) {
 			continue
 		}
-		checkStructure(n, workload.RefOf(n), &diags)
 		switch {
 		case workload.IsScalable(av, kind):
 			w := workload.FromNode(n)
@@ -398,63 +397,6 @@ func prometheusUsers(workloads []*workload.Workload, builders map[*workload.Work
 		}
 	}
 	return out
-}
-
-// expandLists replaces kind: List documents that hold resources the tool
-// acts on with their items, so each can be handled on its own.
-func expandLists(items []*yaml.RNode, out *Output) []*yaml.RNode {
-	return ExpandLists(items, out.Changed)
-}
-
-// ExpandLists replaces kind: List documents that hold resources the tool
-// acts on with their items (recording them in changed, when not nil), so
-// each can be handled on its own. Other lists are kept whole.
-func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool) []*yaml.RNode {
-	var res []*yaml.RNode
-	for _, n := range items {
-		if n.YNode().Kind != yaml.MappingNode {
-			res = append(res, n)
-			continue
-		}
-		kind := n.GetKind()
-		if kind != "List" && !(len(kind) > 4 && kind[len(kind)-4:] == "List") {
-			res = append(res, n)
-			continue
-		}
-		f := n.Field("items")
-		if f == nil || f.Value == nil {
-			res = append(res, n)
-			continue
-		}
-		elems, err := f.Value.Elements()
-		if err != nil || !anyRelevant(elems) {
-			res = append(res, n)
-			continue
-		}
-		res = append(res, elems...)
-		for _, e := range elems {
-			if changed != nil {
-				changed[e] = true
-			}
-		}
-	}
-	return res
-}
-
-func anyRelevant(items []*yaml.RNode) bool {
-	for _, n := range items {
-		if n.YNode().Kind != yaml.MappingNode {
-			continue
-		}
-		av, kind := n.GetApiVersion(), n.GetKind()
-		if workload.IsScalable(av, kind) && (malformedMetadata(n) != "" || annotations.HasAny(n.GetAnnotations())) {
-			return true
-		}
-		if hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind {
-			return true
-		}
-	}
-	return false
 }
 
 func itoa(v int32) string { return strconv.Itoa(int(v)) }
