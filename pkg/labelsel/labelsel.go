@@ -6,8 +6,8 @@ package labelsel
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -183,7 +183,7 @@ func (s *Selector) String() string {
 		return "<none>"
 	}
 	var parts []string
-	for _, k := range sortedKeys(s.MatchLabels) {
+	for _, k := range slices.Sorted(maps.Keys(s.MatchLabels)) {
 		parts = append(parts, k+"="+s.MatchLabels[k])
 	}
 	for _, r := range s.Expressions {
@@ -205,17 +205,8 @@ func (s *Selector) String() string {
 // Format renders labels as k=v pairs in key order.
 func Format(labels map[string]string) string {
 	var parts []string
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		parts = append(parts, k+"="+labels[k])
 	}
 	return strings.Join(parts, ",")
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
