@@ -116,27 +116,34 @@ func (e *Error) Error() string { return e.Diagnostics.Errors().Error() }
 // never written. On any error it returns no output at all.
 func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *transform.Output, error) {
 	docs := Split(in)
-	var items []*yaml.RNode
-	owner := map[*yaml.RNode]int{}
 	var parseErrs diag.List
+	var parsed []*yaml.RNode
 	for i := range docs {
 		d := &docs[i]
 		if !Interesting(d.Body) || IsBlank(d.Body) {
 			continue
 		}
-		text := append(append([]byte{}, bytes.TrimLeft(d.Sep, "-")...), d.Body...)
-		n, err := yaml.Parse(string(text))
-		if err != nil {
+		if err := parseDoc(d); err != nil {
 			parseErrs.Errorf(diag.Ref{}, fmt.Sprintf("document %d%s", i+1, source(d.Body)), "", "valid YAML", "cannot parse: %v", err)
 			continue
 		}
-		if n.YNode().Kind != yaml.MappingNode {
-			continue
+		parsed = append(parsed, d.Nodes...)
+	}
+	// documents without markers that the transform still needs (workloads
+	// that HPAs target or whose pods look like a GPU workload's); one that
+	// does not parse is left to Helm, like any other document the tool does
+	// not own
+	if related := transform.Related(parsed); len(parsed) > 0 {
+		for i := range docs {
+			if d := &docs[i]; d.Nodes == nil && !IsBlank(d.Body) && related(d.Body) {
+				_ = parseDoc(d)
+			}
 		}
-		nodes := transform.ExpandLists([]*yaml.RNode{n}, nil)
-		d.Nodes = nodes
-		d.Expanded = len(nodes) != 1 || nodes[0] != n
-		for _, node := range nodes {
+	}
+	var items []*yaml.RNode
+	owner := map[*yaml.RNode]int{}
+	for i := range docs {
+		for _, node := range docs[i].Nodes {
 			owner[node] = i
 			items = append(items, node)
 		}
@@ -219,6 +226,23 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 		}
 	}
 	return out.Bytes(), res, nil
+}
+
+// parseDoc parses a document's resources into d.Nodes (a List holding
+// resources the transform acts on gives its items); a document that is not
+// a mapping gets none.
+func parseDoc(d *Doc) error {
+	text := append(append([]byte{}, bytes.TrimLeft(d.Sep, "-")...), d.Body...)
+	n, err := yaml.Parse(string(text))
+	if err != nil {
+		return err
+	}
+	if n.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	d.Nodes = transform.ExpandLists([]*yaml.RNode{n}, nil)
+	d.Expanded = len(d.Nodes) != 1 || d.Nodes[0] != n
+	return nil
 }
 
 // sameContent reports whether two nodes hold the same data, ignoring style and comments.

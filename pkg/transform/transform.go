@@ -91,6 +91,8 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		generated   = map[key]*yaml.RNode{}
 		userObjects = map[key]bool{}
 		hist        = &histories{byTarget: map[key]*history.History{}, used: map[key]bool{}}
+		peers       []*peer // every Deployment and StatefulSet
+		peerOf      = map[*workload.Workload]*peer{}
 	)
 	// the kind decides first: most resources are none of the tool's business,
 	// and reading their metadata would only cost time
@@ -121,9 +123,14 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		checkStructure(n, workload.RefOf(n), &diags)
 		switch {
 		case workload.IsScalable(av, kind):
-			w := workload.FromNode(n)
-			if !annotations.HasAny(w.Annotations) {
+			if !annotations.HasAny(n.GetAnnotations()) {
+				peers = append(peers, &peer{ref: workload.RefOf(n), ns: k.namespace, pods: workload.PodsOf(n)})
 				continue
+			}
+			w := workload.FromNode(n)
+			if _, dup := byKey[k]; !dup {
+				peers = append(peers, &peer{ref: w.Ref, ns: k.namespace, pods: w.Pods})
+				peerOf[w] = peers[len(peers)-1]
 			}
 			if !annotations.IsEnabled(w.Annotations) {
 				diags = append(diags, annotations.CheckKeys(w.Ref, w.Annotations)...)
@@ -262,6 +269,9 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 		newObjects[w] = objs
 		out.Plans = append(out.Plans, b.plan)
+		if p := peerOf[w]; p != nil {
+			p.scaled, p.maxReplicas, p.gpu = true, int64(*so.Spec.MaxReplicaCount), b.set.GPU
+		}
 		if b.set.GPU != nil {
 			gpuUse = append(gpuUse, gpuUsage{ref: w.Ref, gpus: int64(*so.Spec.MaxReplicaCount) * b.set.GPU.Info.PerPod})
 		}
@@ -270,6 +280,8 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		diags.Warnf(opts.PolicyRef, "spec.prometheus.serverAddress",
 			"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
 	}
+	checkPodNames(peers, &diags)
+	checkSelectors(peers, hpas, ns, &diags)
 	diags = append(diags, checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse)...)
 	hist.unused(&diags)
 	diags.Sort()

@@ -4,7 +4,11 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/podname"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 func TestMaySelectSeveral(t *testing.T) {
@@ -32,14 +36,18 @@ func TestMaySelectSeveral(t *testing.T) {
 
 func TestPodPatternSelectsOnlyTheWorkload(t *testing.T) {
 	match := func(kind, name, pod string) bool {
-		return regexp.MustCompile("^(?:" + PodPattern(kind, name) + ")$").MatchString(pod)
+		n, err := yaml.Parse("apiVersion: apps/v1\nkind: " + kind + "\nmetadata: {name: " + name + "}\nspec: {ordinals: {start: 2}}\n")
+		require.NoError(t, err)
+		pods := Pods(Input{Workload: workload.FromNode(n), Spec: &annotations.Spec{MaxReplicas: 12}})
+		return regexp.MustCompile("^(?:" + podname.Pattern(pods) + ")$").MatchString(pod)
 	}
 	require.True(t, match("Deployment", "vllm", "vllm-7f9c8d6b5-xk2p9"))
 	require.False(t, match("Deployment", "vllm", "vllm-small-7f9c8d6b5-xk2p9"), "another Deployment with a longer name")
 	require.False(t, match("Deployment", "vllm", "vllm-0"))
-	require.True(t, match("Deployment", "llm.v2", "llm.v2-5d8f7-abcde"))
-	require.False(t, match("Deployment", "llm.v2", "llmxv2-5d8f7-abcde"), "dots are literal")
-	require.True(t, match("StatefulSet", "shard", "shard-12"))
+	require.True(t, match("Deployment", "llm.v2", "llm.v2-5d8f7-bcdfg"))
+	require.False(t, match("Deployment", "llm.v2", "llmxv2-5d8f7-bcdfg"), "dots are literal")
+	require.True(t, match("StatefulSet", "shard", "shard-13"), "ordinals from spec.ordinals.start for max-replicas pods")
+	require.False(t, match("StatefulSet", "shard", "shard-14"))
 	require.False(t, match("StatefulSet", "shard", "shard-a-1"))
 }
 
