@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/hpa"
@@ -139,11 +140,12 @@ func checkSelectors(peers []*peer, hpas []*hpa.HPA, ns func(string) string, out 
 // overlap says how the selector of one workload selects pods of the other,
 // or returns "" when neither does.
 func overlap(a, b *peer) string {
+	var parts []string
 	for _, pair := range [][2]*peer{{a, b}, {b, a}} {
 		x, y := pair[0], pair[1]
 		if x.pods.Problem == nil && y.pods.Problem == nil && y.pods.Labels != nil && x.pods.Selector.Matches(y.pods.Labels) {
-			return fmt.Sprintf("the selector of %s (%s) selects the pods of %s (labels %s)", x.ref, x.pods.Selector, y.ref, labelsel.Format(y.pods.Labels))
+			parts = append(parts, fmt.Sprintf("the selector of %s (%s) selects the pods of %s (labels %s)", x.ref, x.pods.Selector, y.ref, labelsel.Format(y.pods.Labels)))
 		}
 	}
-	return ""
+	return strings.Join(parts, ", and ")
 }

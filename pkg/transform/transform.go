@@ -93,6 +93,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		hist        = &histories{byTarget: map[key]*history.History{}, used: map[key]bool{}}
 		peers       []*peer // every Deployment and StatefulSet
 		peerOf      = map[*workload.Workload]*peer{}
+		kedaHPAs    []kedaHPA // the HPAs KEDA will create or adopt
 	)
 	// the kind decides first: most resources are none of the tool's business,
 	// and reading their metadata would only cost time
@@ -201,7 +202,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			hist.used[wk] = h != nil
 		}
 		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}, releaseNamespace: opts.ReleaseNamespace, history: h,
-			previousFloor: previousFloor(generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), w.Ref.Name}])}
+			previousFloor: previousFloor(generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), keda.ScaledObjectName(w.Ref.Name)}])}
 		objs, d := b.build()
 		diags = append(diags, d...)
 		if d.HasErrors() {
@@ -269,6 +270,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 		newObjects[w] = objs
 		out.Plans = append(out.Plans, b.plan)
+		kedaHPAs = append(kedaHPAs, kedaHPA{workload: w.Ref, ns: ns(w.Ref.Namespace), name: so.HPAName(), chosen: spec.HPAName != ""})
 		if p := peerOf[w]; p != nil {
 			p.scaled, p.maxReplicas, p.gpu = true, int64(*so.Spec.MaxReplicaCount), b.set.GPU
 		}
@@ -280,6 +282,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		diags.Warnf(opts.PolicyRef, "spec.prometheus.serverAddress",
 			"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
 	}
+	checkHPANames(kedaHPAs, hpas, ns, &diags)
 	checkPodNames(peers, &diags)
 	checkSelectors(peers, hpas, ns, &diags)
 	diags = append(diags, checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse)...)
