@@ -12,6 +12,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/hpa"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/podname"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/triggers"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -46,6 +47,12 @@ func (b *builder) why(k string) string {
 
 // build makes the ScaledObject and TriggerAuthentications (ScaledObject first).
 func (b *builder) build() ([]*yaml.RNode, diag.List) {
+	if !podname.HasPods(b.w.Ref.Kind, b.w.Ref.Name) {
+		var d diag.List
+		d.Errorf(b.w.Ref, "metadata.name", b.w.Ref.Name, "a Deployment name of at most 251 characters",
+			"Kubernetes names this Deployment's ReplicaSets <name>-<hash>, which would exceed 253 characters: it never has pods to scale")
+		return nil, d
+	}
 	set, d := triggers.Build(triggers.Input{Workload: b.w, Spec: b.spec, Policy: b.policy, ReleaseNamespace: b.releaseNamespace})
 	if d.HasErrors() {
 		return nil, d

@@ -105,6 +105,8 @@ func TestHPANameErrors(t *testing.T) {
 			[]string{`Deployment/ml/b: ml-autoscaling.io/hpa-name: "shared": KEDA's HPAs for Deployment/ml/a and Deployment/ml/b would both be called shared`}},
 		{"an HPA of another workload with KEDA's name", named("a", "") + "---\n" + named("b", "") + "---\n" + namedHPA("keda-hpa-a", "b"), "  hpaConflict: error\n", 2,
 			[]string{"HorizontalPodAutoscaler/ml/keda-hpa-a: metadata.name", "KEDA's HPA for Deployment/ml/a has this name too, and this HPA scales Deployment/b", "HPA targets Deployment/ml/b"}},
+		{"a Deployment too long to have ReplicaSets", named(strings.Repeat("d", 252), ""), "", 1,
+			[]string{"metadata.name", "Kubernetes names this Deployment's ReplicaSets <name>-<hash>, which would exceed 253 characters: it never has pods to scale (allowed: a Deployment name of at most 251 characters)"}},
 		{"an HPA of another workload with the chosen name", named("a", "    ml-autoscaling.io/hpa-name: web\n") + "---\n" + namedHPA("web", "elsewhere"), "", 1,
 			[]string{"HorizontalPodAutoscaler/ml/web: metadata.name", "KEDA's HPA for Deployment/ml/a has this name too"}},
 	} {
