@@ -2,6 +2,9 @@ package transform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -103,15 +106,10 @@ func checkSelectors(peers []*peer, hpas []*hpa.HPA, ns func(string) string, out 
 		}
 	}
 	for _, group := range byNamespace(peers) {
-		for i, a := range group {
-			for _, b := range group[:i] {
-				if a.scaled && b.scaled {
-					if why := overlap(a, b); why != "" {
-						out.Errorf(a.ref, "spec.selector", a.pods.Selector.String(), "selectors that select only the workload's own pods: a label that tells the two apart, in the selector and the pod template",
-							"%s; KEDA's HPAs for %s and %s would both stop with AmbiguousSelector", why, b.ref, a.ref)
-					}
-				}
-			}
+		for _, pair := range selectingPairs(group) {
+			a, b := pair[1], pair[0]
+			out.Errorf(a.ref, "spec.selector", a.pods.Selector.String(), "selectors that select only the workload's own pods: a label that tells the two apart, in the selector and the pod template",
+				"%s; KEDA's HPAs for %s and %s would both stop with AmbiguousSelector", overlap(a, b), b.ref, a.ref)
 		}
 	}
 	targets := map[key]*peer{}
@@ -135,6 +133,55 @@ func checkSelectors(peers []*peer, hpas []*hpa.HPA, ns func(string) string, out 
 			}
 		}
 	}
+}
+
+// selectingPairs returns the pairs of scaled peers of one namespace of
+// which one selects pods of the other, each once, earlier peer first, in
+// input order. An index of pod labels keeps it near linear: a selector
+// with matchLabels is only tried on pods that carry its first pair.
+func selectingPairs(group []*peer) [][2]*peer {
+	pos := map[*peer]int{}
+	byLabel := map[string][]*peer{}
+	var scaled []*peer
+	for i, p := range group {
+		if !p.scaled || p.pods.Problem != nil {
+			continue
+		}
+		pos[p] = i
+		scaled = append(scaled, p)
+		for k, v := range p.pods.Labels {
+			byLabel[k+"="+v] = append(byLabel[k+"="+v], p)
+		}
+	}
+	found := map[[2]*peer]bool{}
+	var pairs [][2]*peer
+	for _, a := range scaled {
+		candidates := scaled
+		if sel := a.pods.Selector; sel != nil && len(sel.MatchLabels) > 0 {
+			k := slices.Min(slices.Collect(maps.Keys(sel.MatchLabels)))
+			candidates = byLabel[k+"="+sel.MatchLabels[k]]
+		}
+		for _, b := range candidates {
+			if b == a || b.pods.Labels == nil || !a.pods.Selector.Matches(b.pods.Labels) {
+				continue
+			}
+			pair := [2]*peer{a, b}
+			if pos[b] < pos[a] {
+				pair = [2]*peer{b, a}
+			}
+			if !found[pair] {
+				found[pair] = true
+				pairs = append(pairs, pair)
+			}
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pos[pairs[i][1]] != pos[pairs[j][1]] {
+			return pos[pairs[i][1]] < pos[pairs[j][1]]
+		}
+		return pos[pairs[i][0]] < pos[pairs[j][0]]
+	})
+	return pairs
 }
 
 // overlap says how the selector of one workload selects pods of the other,

@@ -15,9 +15,12 @@ import (
 // which of the others Run still needs besides items: the Deployments and
 // StatefulSets that an HPA of items targets, and those whose pods a GPU
 // workload's pod pattern might select. It errs toward parsing: a document
-// qualifies when it mentions one of the kinds and a name it looks for.
+// qualifies when it mentions one of the kinds and a word that is such a
+// name (names are DNS names, so the name appears in the text as a word of
+// lower-case letters, digits, '-' and '.').
 func Related(items []*yaml.RNode) func(body []byte) bool {
-	var needles [][]byte
+	exact := map[string]bool{} // names looked for
+	var heads []string         // beginnings of names looked for
 	for _, n := range items {
 		if n.YNode().Kind != yaml.MappingNode || workload.MalformedMetadata(n) != "" {
 			continue
@@ -26,55 +29,65 @@ func Related(items []*yaml.RNode) func(body []byte) bool {
 		switch {
 		case hpa.IsHPA(av, kind):
 			if t := hpa.FromNode(n).Target.Name; t != "" {
-				needles = append(needles, []byte(t))
+				exact[t] = true
 			}
 		case workload.IsScalable(av, kind) && annotations.IsEnabled(n.GetAnnotations()):
 			if workload.FromNode(n).GPU() != nil {
-				for _, s := range confusable(n.GetName()) {
-					needles = append(needles, []byte(s))
+				head, cuts := confusable(n.GetName())
+				heads = append(heads, head)
+				for _, c := range cuts {
+					exact[c] = true
 				}
 			}
 		}
 	}
-	if len(needles) == 0 {
+	if len(exact) == 0 && len(heads) == 0 {
 		return func([]byte) bool { return false }
 	}
 	return func(body []byte) bool {
 		if !bytes.Contains(body, []byte("Deployment")) && !bytes.Contains(body, []byte("StatefulSet")) {
 			return false
 		}
-		for _, s := range needles {
-			if bytes.Contains(body, s) {
+		for _, w := range bytes.FieldsFunc(body, notNameChar) {
+			if exact[string(w)] {
 				return true
+			}
+			for _, h := range heads {
+				if bytes.HasPrefix(w, []byte(h)) {
+					return true
+				}
 			}
 		}
 		return false
 	}
 }
 
-// confusable returns strings that the name of every workload whose pods
-// may be named like those of workload name contains. Pod names start with
-// the pattern's prefix: "<name>-", or a Deployment name's first 58
-// characters. Of two workloads whose pods share a name, one prefix is a
-// prefix of the other. So the other name either starts with this name (cut
-// at 58), or is this name cut before a dash — and before one of its last
-// two dashes at most, since the rest of a pod name holds at most two
-// dashes ("-<hash>-<random>").
-func confusable(name string) []string {
-	head := name + "-"
+func notNameChar(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+}
+
+// confusable returns what the name of every workload whose pods may be
+// named like those of workload name looks like: it starts with head, or is
+// one of cuts. Pod names start with the pattern's prefix: "<name>-", or a
+// Deployment name's first 58 characters. Of two workloads whose pods share
+// a name, one prefix is a prefix of the other. So the other name either
+// starts with this name (cut at 58), or is this name cut before a dash —
+// before one of its last two dashes at most, since the rest of a pod name
+// holds at most two dashes ("-<hash>-<random>").
+func confusable(name string) (head string, cuts []string) {
+	prefix := name + "-"
 	if len(name) >= podname.MaxGeneratedPrefix {
-		head = name[:podname.MaxGeneratedPrefix]
+		prefix = name[:podname.MaxGeneratedPrefix]
 	}
-	out := []string{strings.TrimSuffix(head, "-")}
 	seen := 0
-	for k := len(head) - 1; k > 0 && seen < 2; k-- {
-		if head[k] != '-' {
+	for k := len(prefix) - 1; k > 0 && seen < 2; k-- {
+		if prefix[k] != '-' {
 			continue
 		}
 		seen++
 		if k < len(name) {
-			out = append(out, name[:k])
+			cuts = append(cuts, name[:k])
 		}
 	}
-	return out
+	return strings.TrimSuffix(prefix, "-"), cuts
 }
