@@ -80,11 +80,14 @@ func checkPodNames(peers []*peer, out *diag.List) {
 					continue
 				}
 				reported[[2]*peer{a, b}] = true
-				msg := fmt.Sprintf("the GPU triggers select pods by name with %s, which also matches %s, a name Kubernetes can give a pod of %s (it cuts a Deployment's pod-name prefix at %d characters)",
-					a.gpu.PodPattern, pod, b.ref, podname.MaxGeneratedPrefix)
+				msg := fmt.Sprintf("the GPU triggers select pods by name with %s, which also matches %s, a name Kubernetes can give a pod of %s",
+					a.gpu.PodPattern, pod, b.ref)
+				if max(len(a.ref.Name), len(b.ref.Name)) >= podname.MaxGeneratedPrefix-podname.MaxHashLength-2 {
+					msg += fmt.Sprintf(" (Kubernetes cuts a Deployment's pod-name prefix at %d characters)", podname.MaxGeneratedPrefix)
+				}
 				if b.scaled {
 					out.Errorf(a.ref, "metadata.name", a.ref.Name, "names whose pods cannot be named alike: rename one of the two workloads",
-						"%s; both are scaled, so each would be driven by the other's GPU load and queue", msg)
+						"%s; both are scaled, and this workload's GPU triggers would count the other's pods", msg)
 				} else {
 					out.Warnf(a.ref, "metadata.name", "%s; its GPU load and queue would be counted as this workload's: rename one of the two workloads", msg)
 				}

@@ -100,7 +100,7 @@ func TestSelectorOverlap(t *testing.T) {
 		{"two scaled GPU workloads sharing their first 58 characters", []string{
 			wl("Deployment", long, "gpu", "{matchLabels: {app: a}}", "{app: a}"),
 			wl("Deployment", long[:58]+"-canary", "gpu", "{matchLabels: {app: b}}", "{app: b}"),
-		}, []string{"both are scaled, so each would be driven by the other's GPU load and queue"}},
+		}, []string{"both are scaled, and this workload's GPU triggers would count the other's pods"}},
 		{"vllm and vllm-small", []string{
 			wl("Deployment", "vllm", "gpu", "{matchLabels: {app: a}}", "{app: a}"),
 			wl("Deployment", "vllm-small", "gpu", "{matchLabels: {app: b}}", "{app: b}"),
