@@ -159,7 +159,8 @@ func recordJobs(items []*yaml.RNode, queryTemplate, namespace string) ([]record.
 		if q != "" && !strings.Contains(q, "(") && !strings.Contains(q, "{") && !isMetricName(q) {
 			errs = append(errs, fmt.Errorf("%s/%s/%s: %s: %q is not a PromQL query", n.GetKind(), ns, n.GetName(), annotations.Prefix+annotations.KeyPredictiveQuery, q))
 		}
-		jobs = append(jobs, record.Job{Namespace: ns, Name: n.GetName(), Kind: n.GetKind(), Query: q})
+		jobs = append(jobs, record.Job{Namespace: ns, Name: n.GetName(), Kind: n.GetKind(), Query: q,
+			HPAName: strings.TrimSpace(ann[annotations.Prefix+annotations.KeyHPAName])})
 	}
 	return jobs, errors.Join(errs...)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/internal/promtest"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
 // recordEnd is where the backfilled data ends.
@@ -263,4 +264,19 @@ func TestRecordHostileServer(t *testing.T) {
 			require.Zero(t, otherHits.Load(), "nothing reaches the other origin")
 		})
 	}
+}
+
+// TestRecordJobsReadKEDAsHPAName checks that record reads the HPA the
+// transform names: the workload's ml-autoscaling.io/hpa-name when set.
+func TestRecordJobsReadKEDAsHPAName(t *testing.T) {
+	doc := func(name, extra string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\n  namespace: ml\n  annotations:\n    ml-autoscaling.io/enabled: \"true\"\n    ml-autoscaling.io/predictive: \"true\"\n" + extra
+	}
+	items, err := (&kio.ByteReader{Reader: strings.NewReader(doc("a", "    ml-autoscaling.io/hpa-name: a-hpa\n") + "---\n" + doc("b", ""))}).Read()
+	require.NoError(t, err)
+	jobs, err := recordJobs(items, "", "")
+	require.NoError(t, err)
+	require.Len(t, jobs, 2)
+	require.Equal(t, "a-hpa", jobs[0].HPAName)
+	require.Empty(t, jobs[1].HPAName)
 }

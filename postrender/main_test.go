@@ -21,6 +21,7 @@ type goldenCase struct {
 	input             []byte
 	expected          []byte // nil for error cases
 	errors            []string
+	warnings          []string // regular expressions stderr must match on success
 }
 
 // goldenCases loads the shared golden cases; the post-renderer must agree
@@ -49,6 +50,9 @@ func goldenCases(t *testing.T) []goldenCase {
 		}
 		if b, err := os.ReadFile(filepath.Join(d, "errors.txt")); err == nil {
 			c.errors = strings.Split(strings.TrimSpace(string(b)), "\n")
+		}
+		if b, err := os.ReadFile(filepath.Join(d, "warnings.txt")); err == nil {
+			c.warnings = strings.Split(strings.TrimSpace(string(b)), "\n")
 		}
 		out = append(out, c)
 	}
@@ -91,6 +95,9 @@ func TestGoldenCasesAgreeWithFunction(t *testing.T) {
 			}
 			require.Equal(t, 0, code, stderr)
 			require.Equal(t, canonical(t, c.expected), canonical(t, []byte(stdout)))
+			for _, re := range c.warnings {
+				require.Regexp(t, regexp.MustCompile(re), stderr)
+			}
 
 			// deterministic and idempotent
 			again, _, code := runPR(t, c.input, "--config="+c.config)

@@ -47,6 +47,9 @@ const (
 	KeyPredictive                    = "predictive"
 	KeyPredictiveQuery               = "predictive-query"
 	KeyHPAConflict                   = "hpa-conflict"
+	// KeyHPAName names KEDA's HPA; set on the workload only (a policy
+	// default would give every workload the same name).
+	KeyHPAName = "hpa-name"
 )
 
 // Keys lists every valid key of the contract, in documentation order.
@@ -55,7 +58,7 @@ var Keys = []string{
 	KeyPollingInterval, KeyCooldownPeriod, KeyRabbitMQQueue, KeyRabbitMQMessagesPerReplica,
 	KeyRabbitMQSecret, KeyPrometheusQuery, KeyPrometheusThreshold, KeyPrometheusActivationThreshold,
 	KeyCPUUtilization, KeyMemoryUtilization, KeyGPU, KeyGPUUtilization, KeyInferenceServer,
-	KeyQueuePerReplica, KeyGPUBudget, KeyPredictive, KeyPredictiveQuery, KeyHPAConflict,
+	KeyQueuePerReplica, KeyGPUBudget, KeyPredictive, KeyPredictiveQuery, KeyHPAConflict, KeyHPAName,
 }
 
 // MaxReplicasLimit is the largest replica bound accepted.
@@ -108,6 +111,8 @@ type Spec struct {
 	GPUBudget       *int32
 	Predictive      bool
 	HPAConflict     string
+	// HPAName is the chosen name of KEDA's HPA ("" when not chosen).
+	HPAName string
 	// Sources records where each key's effective value came from (see Source*).
 	Sources map[string]string
 	// Set records which keys were given explicitly (annotation, profile or policy defaults).
@@ -302,6 +307,9 @@ func Parse(ref diag.Ref, ann map[string]string, policy *config.Policy) (*Spec, d
 	s.GPUBudget = p.optInt32(KeyGPUBudget, 1, MaxReplicasLimit)
 	s.Predictive = p.enum(KeyPredictive, "true", "false") == "true"
 	s.HPAConflict = p.enum(KeyHPAConflict, config.HPADelete, config.HPAAdopt, config.HPAError)
+	if p.has(KeyHPAName) {
+		s.HPAName = p.label(KeyHPAName)
+	}
 
 	if !out.HasErrors() {
 		if s.MinReplicas > s.MaxReplicas {
@@ -516,6 +524,16 @@ func (p *parser) queues(key string) []string {
 		return nil
 	}
 	return out
+}
+
+// label reads a DNS-1123 label (an object name of at most 63 characters).
+func (p *parser) label(key string) string {
+	v := p.vals[key].v
+	if !config.IsDNSLabel(v) {
+		p.fail(key, "a DNS-1123 label: 1 to 63 lower-case letters, digits and '-', starting and ending with a letter or digit", "not a valid HPA name")
+		return ""
+	}
+	return v
 }
 
 func (p *parser) enum(key string, allowed ...string) string {

@@ -7,6 +7,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 var ref = diag.Ref{Kind: "Deployment", Namespace: "ml", Name: "w"}
@@ -78,6 +79,10 @@ func TestParseErrors(t *testing.T) {
 		{"control character", ann(KeyRabbitMQQueue, "a\tb", KeyRabbitMQSecret, "rmq"), []string{"control character"}},
 		{"queue name too long", ann(KeyRabbitMQQueue, strings.Repeat("q", 256), KeyRabbitMQSecret, "rmq"), []string{"256 bytes long"}},
 		{"too many queues", ann(KeyRabbitMQQueue, strings.Repeat("q,", MaxQueues)+"q", KeyRabbitMQSecret, "rmq"), []string{"51 queues named"}},
+		{"hpa name too long", ann(KeyCPUUtilization, "50", KeyHPAName, strings.Repeat("h", 64)), []string{"ml-autoscaling.io/hpa-name", "not a valid HPA name", "1 to 63 lower-case letters"}},
+		{"hpa name with a dot", ann(KeyCPUUtilization, "50", KeyHPAName, "my.hpa"), []string{`"my.hpa"`, "not a valid HPA name"}},
+		{"hpa name upper case", ann(KeyCPUUtilization, "50", KeyHPAName, "MyHPA"), []string{"not a valid HPA name"}},
+		{"hpa name empty", ann(KeyCPUUtilization, "50", KeyHPAName, ""), []string{"not a valid HPA name"}},
 	}
 	p := policyWith(t, config.Spec{Profiles: map[string]config.Settings{"celery-worker": {}}})
 	for _, c := range cases {
@@ -114,6 +119,21 @@ func TestRabbitMQQueueList(t *testing.T) {
 	spec, d := Parse(ref, ann(KeyCPUUtilization, "50", KeyInferenceServer, ServerNone), config.Default())
 	require.Empty(t, d)
 	require.Equal(t, ServerNone, spec.InferenceServer)
+}
+
+func TestHPAName(t *testing.T) {
+	spec, d := Parse(ref, ann(KeyCPUUtilization, "50", KeyHPAName, "worker-hpa"), config.Default())
+	require.Empty(t, d)
+	require.Equal(t, "worker-hpa", spec.HPAName)
+	spec, d = Parse(ref, ann(KeyCPUUtilization, "50", KeyHPAName, strings.Repeat("h", 63)), config.Default())
+	require.Empty(t, d)
+	require.Len(t, spec.HPAName, 63)
+	spec, _ = Parse(ref, ann(KeyCPUUtilization, "50"), config.Default())
+	require.Empty(t, spec.HPAName)
+	n, err := yaml.Parse("apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec:\n  defaults: {hpaName: x}\n")
+	require.NoError(t, err)
+	_, pd := config.Parse(n)
+	require.True(t, pd.HasErrors(), "one HPA name for every workload would clash: annotation only")
 }
 
 func TestDurationsAndNumbersAreNormalised(t *testing.T) {

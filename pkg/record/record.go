@@ -29,6 +29,7 @@ import (
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
 )
 
 // Defaults applied to zero-valued Options fields.
@@ -123,6 +124,9 @@ type Job struct {
 	// Query is the PromQL for demand in replicas; DefaultQuery when empty.
 	// It must return exactly one series.
 	Query string
+	// HPAName is the name of KEDA's HPA for the workload when the workload
+	// chooses one (ml-autoscaling.io/hpa-name); the default query reads it.
+	HPAName string
 }
 
 // Result is the outcome for one Job. Exactly one of History and Err is set.
@@ -144,13 +148,25 @@ type Result struct {
 // ScaledObject, as max(...) so that several kube-state-metrics instances
 // (or one restarted with new labels) still give one series.
 func DefaultQuery(namespace, name string) string {
+	hpa, _ := keda.HPANameFor(name, "")
+	return hpaQuery(namespace, hpa)
+}
+
+// hpaQuery is the desired replicas of the HPA called hpa.
+func hpaQuery(namespace, hpa string) string {
 	if namespace == "" {
 		namespace = history.DefaultNamespace
 	}
 	// max(...): kube-state-metrics run with several replicas, or restarted with
 	// new labels during the look-back, exports the same HPA more than once
 	return fmt.Sprintf(`max(kube_horizontalpodautoscaler_status_desired_replicas{namespace=%q,horizontalpodautoscaler=%q})`,
-		namespace, "keda-hpa-"+name)
+		namespace, hpa)
+}
+
+// hpaOf returns the name of KEDA's HPA for the job's workload.
+func hpaOf(j Job) string {
+	hpa, _ := keda.HPANameFor(j.Name, j.HPAName)
+	return hpa
 }
 
 // Errors joins the per-job errors of results, or returns nil when every job
@@ -343,7 +359,7 @@ func normalizeJobs(jobs []Job) ([]Job, error) {
 			j.Kind = history.KindDeployment
 		}
 		if j.Query == "" {
-			j.Query = DefaultQuery(j.Namespace, j.Name)
+			j.Query = hpaQuery(j.Namespace, hpaOf(j))
 		}
 		// The history validator checks names, kind and query text exactly
 		// as Decode will when the file is read back.

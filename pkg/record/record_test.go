@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
 )
 
 var now = time.Date(2026, 5, 4, 10, 7, 31, 0, time.UTC)
@@ -39,6 +40,28 @@ func TestDefaultQuery(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, DefaultQuery(tt.namespace, tt.name))
 	}
+}
+
+// TestDefaultQueryReadsKEDAsHPA checks that the default demand is read from
+// the HPA the transform names: shortened for long workload names, or the
+// one the workload chooses.
+func TestDefaultQueryReadsKEDAsHPA(t *testing.T) {
+	long := "prod-llama-3-1-8b-instruct-fp8-deployment-vllm-inference-server"
+	short, _ := keda.HPANameFor(long, "")
+	require.Len(t, short, keda.MaxNameLength)
+	for _, c := range []struct {
+		job  Job
+		want string
+	}{
+		{Job{Namespace: "ml", Name: long}, short},
+		{Job{Namespace: "ml", Name: long, HPAName: "llama-hpa"}, "llama-hpa"},
+		{Job{Namespace: "ml", Name: "worker"}, "keda-hpa-worker"},
+	} {
+		jobs, err := normalizeJobs([]Job{c.job})
+		require.NoError(t, err)
+		assert.Equal(t, `max(kube_horizontalpodautoscaler_status_desired_replicas{namespace="ml",horizontalpodautoscaler="`+c.want+`"})`, jobs[0].Query)
+	}
+	assert.Contains(t, DefaultQuery("ml", long), `horizontalpodautoscaler="`+short+`"`)
 }
 
 func TestGrid(t *testing.T) {

@@ -133,8 +133,7 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 	if len(parseErrs) > 0 {
 		return nil, nil, &Error{Diagnostics: parseErrs}
 	}
-	var items []*yaml.RNode
-	owner := map[*yaml.RNode]int{}
+	var parsed []*yaml.RNode
 	for i := range docs {
 		d := &docs[i]
 		if !Interesting(d.Body) || IsBlank(d.Body) {
@@ -144,22 +143,29 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 			parseErrs = append(parseErrs, stray...)
 			continue
 		}
-		n, err := yaml.Parse(string(d.Text()))
+		read, err := parseDoc(d)
 		if err != nil {
 			parseErrs.Errorf(diag.Ref{}, fmt.Sprintf("document %d%s", i+1, source(d.Body)), "", "valid YAML", "cannot parse: %v", err)
 			continue
 		}
-		if n.YNode().Kind != yaml.MappingNode {
-			continue
+		parseErrs = append(parseErrs, read...)
+		parsed = append(parsed, d.Nodes...)
+	}
+	// documents without markers that the transform still needs (workloads
+	// that HPAs target or whose pods look like a GPU workload's); one that
+	// does not parse, or that Kubernetes would not read as written, is left
+	// to Helm, like any other document the tool does not own
+	if related := transform.Related(parsed); len(parsed) > 0 {
+		for i := range docs {
+			if d := &docs[i]; d.Nodes == nil && !IsBlank(d.Body) && d.StrayBOM(i+1) == nil && related(d.Body) {
+				_, _ = parseDoc(d)
+			}
 		}
-		nodes, read := transform.Prepare([]*yaml.RNode{n}, nil)
-		if len(read) > 0 {
-			parseErrs = append(parseErrs, read...)
-			continue
-		}
-		d.Nodes = nodes
-		d.Expanded = len(nodes) != 1 || nodes[0] != n
-		for _, node := range nodes {
+	}
+	var items []*yaml.RNode
+	owner := map[*yaml.RNode]int{}
+	for i := range docs {
+		for _, node := range docs[i].Nodes {
 			owner[node] = i
 			items = append(items, node)
 		}
@@ -242,6 +248,26 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 		}
 	}
 	return out.Bytes(), res, nil
+}
+
+// parseDoc parses a document's resources into d.Nodes (a List holding
+// resources the transform acts on gives its items); a document that is not
+// a mapping gets none.
+func parseDoc(d *Doc) (diag.List, error) {
+	n, err := yaml.Parse(string(d.Text()))
+	if err != nil {
+		return nil, err
+	}
+	if n.YNode().Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	nodes, read := transform.Prepare([]*yaml.RNode{n}, nil)
+	if len(read) > 0 {
+		return read, nil
+	}
+	d.Nodes = nodes
+	d.Expanded = len(nodes) != 1 || nodes[0] != n
+	return nil, nil
 }
 
 // sameContent reports whether two nodes hold the same data, ignoring style and comments.

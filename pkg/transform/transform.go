@@ -100,6 +100,9 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		generated   = map[key]*yaml.RNode{}
 		userObjects = map[key]bool{}
 		hist        = &histories{byTarget: map[key]*history.History{}, used: map[key]bool{}}
+		peers       []*peer // every Deployment and StatefulSet
+		peerOf      = map[*workload.Workload]*peer{}
+		kedaHPAs    []kedaHPA // the HPAs KEDA will create or adopt
 	)
 	// the kind decides first: most resources are none of the tool's business,
 	// and reading their metadata would only cost time
@@ -128,9 +131,14 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 		switch {
 		case workload.IsScalable(av, kind):
-			w := workload.FromNode(n)
-			if !annotations.HasAny(w.Annotations) {
+			if !annotations.HasAny(n.GetAnnotations()) {
+				peers = append(peers, &peer{ref: workload.RefOf(n), ns: k.namespace, pods: workload.PodsOf(n)})
 				continue
+			}
+			w := workload.FromNode(n)
+			if _, dup := byKey[k]; !dup {
+				peers = append(peers, &peer{ref: w.Ref, ns: k.namespace, pods: w.Pods})
+				peerOf[w] = peers[len(peers)-1]
 			}
 			if !annotations.IsEnabled(w.Annotations) {
 				diags = append(diags, annotations.CheckKeys(w.Ref, w.Annotations)...)
@@ -205,7 +213,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			h = hist.byTarget[wk]
 			hist.used[wk] = h != nil
 		}
-		earlier := generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), w.Ref.Name}]
+		earlier := generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), keda.ScaledObjectName(w.Ref.Name)}]
 		b := &builder{w: w, spec: spec, policy: policy, plan: &explain.Plan{Workload: w.Ref}, releaseNamespace: opts.ReleaseNamespace, history: h,
 			previousFloor: previousFloor(earlier), previousWarnings: previousWarnings(earlier)}
 		objs, d := b.build()
@@ -280,6 +288,10 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		newObjects[w] = objs
 		builders[w] = b
 		out.Plans = append(out.Plans, b.plan)
+		kedaHPAs = append(kedaHPAs, kedaHPA{workload: w.Ref, ns: ns(w.Ref.Namespace), name: so.HPAName(), chosen: spec.HPAName != ""})
+		if p := peerOf[w]; p != nil {
+			p.scaled, p.maxReplicas, p.gpu = true, int64(*so.Spec.MaxReplicaCount), b.set.GPU
+		}
 		if b.set.GPU != nil {
 			gpuUse = append(gpuUse, gpuUsage{ref: w.Ref, gpus: int64(*so.Spec.MaxReplicaCount) * b.set.GPU.Info.PerPod})
 		}
@@ -296,6 +308,9 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		diags = append(diags, d...)
 		shared.add(d[0], gpuRefs(gpuUse))
 	}
+	checkHPANames(kedaHPAs, hpas, ns, &diags)
+	checkPodNames(peers, &diags)
+	checkSelectors(peers, hpas, ns, &diags)
 	hist.unused(&diags)
 	if on, source := strictMode(policy.Spec.Strict, opts.Strict); on {
 		promoteWarnings(diags, source)

@@ -2,7 +2,6 @@ package triggers
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/inference"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/podname"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 )
 
@@ -22,7 +22,10 @@ type GPUDecision struct {
 	// ServerSource says how the server was chosen: the annotation, or the
 	// command or image it was detected from; or why there is none.
 	ServerSource string
-	// PodPattern is the regular expression selecting the workload's pods.
+	// Pods says how Kubernetes names the workload's pods.
+	Pods podname.Workload
+	// PodPattern is the regular expression selecting the workload's pods
+	// (every name Kubernetes can give them, see package podname).
 	PodPattern string
 	// Namespace is the namespace the queries select ("" when unknown).
 	Namespace string
@@ -39,17 +42,13 @@ func DetectServer(image string) string {
 	return ""
 }
 
-// PodPattern returns a PromQL regular expression (fully anchored by =~)
-// that matches the pods of this workload and no other workload's: a
-// Deployment's pods are <name>-<replicaset hash>-<5 characters>, a
-// StatefulSet's <name>-<ordinal>. Dashes inside the hash and suffix are
-// impossible, so "vllm" does not match the pods of "vllm-small".
-func PodPattern(kind, name string) string {
-	quoted := regexp.QuoteMeta(name)
-	if kind == "StatefulSet" {
-		return quoted + "-[0-9]+"
-	}
-	return quoted + "-[a-z0-9]{1,10}-[a-z0-9]{5}"
+// Pods returns how Kubernetes names the pods of the workload in: a
+// StatefulSet's ordinals run from spec.ordinals.start for at most
+// max-replicas pods.
+func Pods(in Input) podname.Workload {
+	ref := in.Workload.Ref
+	return podname.Workload{Kind: ref.Kind, Name: ref.Name,
+		MaxOrdinal: in.Workload.Pods.OrdinalStart + int64(max(in.Spec.MaxReplicas, 1)) - 1}
 }
 
 // promString quotes s as a PromQL double-quoted string.
@@ -79,7 +78,8 @@ func gpu(in Input, set *Set, out *diag.List) {
 	if ns == "" {
 		ns = in.ReleaseNamespace
 	}
-	d := &GPUDecision{Info: *info, PodPattern: PodPattern(in.Workload.Ref.Kind, in.Workload.Ref.Name), Namespace: ns}
+	pods := Pods(in)
+	d := &GPUDecision{Info: *info, Pods: pods, PodPattern: podname.Pattern(pods), Namespace: ns}
 	set.GPU = d
 	selector := func(nsLabel, podLabel string) string {
 		var parts []string

@@ -39,17 +39,17 @@ func TestRenamedMetricQueriesOnPrometheus(t *testing.T) {
 	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	var series []promtest.Series
 	add := func(ns, pod string, v map[string]float64) { series = append(series, vllmPod(ns, pod, at, v)...) }
-	add("old", "llm-5d8f7b9c4-aaaaa", map[string]float64{oldKV: 0.5, queue: 3})
+	add("old", "llm-5d8f7b9c4-x7q2k", map[string]float64{oldKV: 0.5, queue: 3})
 	add("old", "llm-5d8f7b9c4-bbbbb", map[string]float64{oldKV: 0.25, queue: 1})
-	add("new", "llm-6c9d8e7f5-aaaaa", map[string]float64{newKV: 0.75, queue: 2})
-	add("both", "llm-7b8c9d0e1-aaaaa", map[string]float64{newKV: 0.4, oldKV: 0.4, queue: 5})
-	add("both", "llm-7b8c9d0e1-bbbbb", map[string]float64{newKV: 0.5, oldKV: 0.5, queue: 0})
-	add("mixed", "llm-5d8f7b9c4-aaaaa", map[string]float64{oldKV: 0.3, queue: 1})
-	add("mixed", "llm-7b8c9d0e1-bbbbb", map[string]float64{newKV: 0.6, oldKV: 0.6, queue: 2})
-	add("mixed", "llm-8c9d0e1f2-ccccc", map[string]float64{newKV: 0.2, queue: 4})
+	add("new", "llm-6c9d8b7f5-x7q2k", map[string]float64{newKV: 0.75, queue: 2})
+	add("both", "llm-7b8c9d4f5-x7q2k", map[string]float64{newKV: 0.4, oldKV: 0.4, queue: 5})
+	add("both", "llm-7b8c9d4f5-bbbbb", map[string]float64{newKV: 0.5, oldKV: 0.5, queue: 0})
+	add("mixed", "llm-5d8f7b9c4-x7q2k", map[string]float64{oldKV: 0.3, queue: 1})
+	add("mixed", "llm-7b8c9d4f5-bbbbb", map[string]float64{newKV: 0.6, oldKV: 0.6, queue: 2})
+	add("mixed", "llm-8c9d5b6f7-ccccc", map[string]float64{newKV: 0.2, queue: 4})
 	// pods of another workload, and the same names in another namespace, are not counted
-	add("mixed", "llm-small-5d8f7b9c4-aaaaa", map[string]float64{newKV: 0.9, oldKV: 0.9, queue: 9})
-	add("elsewhere", "llm-5d8f7b9c4-aaaaa", map[string]float64{newKV: 0.9, queue: 9})
+	add("mixed", "llm-small-5d8f7b9c4-x7q2k", map[string]float64{newKV: 0.9, oldKV: 0.9, queue: 9})
+	add("elsewhere", "llm-5d8f7b9c4-x7q2k", map[string]float64{newKV: 0.9, queue: 9})
 	srv := promtest.Start(t, series)
 
 	cases := []struct {

@@ -8,6 +8,7 @@ import (
 	ann "github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/podname"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -38,14 +39,18 @@ func TestMaySelectSeveral(t *testing.T) {
 
 func TestPodPatternSelectsOnlyTheWorkload(t *testing.T) {
 	match := func(kind, name, pod string) bool {
-		return regexp.MustCompile("^(?:" + PodPattern(kind, name) + ")$").MatchString(pod)
+		n, err := yaml.Parse("apiVersion: apps/v1\nkind: " + kind + "\nmetadata: {name: " + name + "}\nspec: {ordinals: {start: 2}}\n")
+		require.NoError(t, err)
+		pods := Pods(Input{Workload: workload.FromNode(n), Spec: &ann.Spec{MaxReplicas: 12}})
+		return regexp.MustCompile("^(?:" + podname.Pattern(pods) + ")$").MatchString(pod)
 	}
 	require.True(t, match("Deployment", "vllm", "vllm-7f9c8d6b5-xk2p9"))
 	require.False(t, match("Deployment", "vllm", "vllm-small-7f9c8d6b5-xk2p9"), "another Deployment with a longer name")
 	require.False(t, match("Deployment", "vllm", "vllm-0"))
-	require.True(t, match("Deployment", "llm.v2", "llm.v2-5d8f7-abcde"))
-	require.False(t, match("Deployment", "llm.v2", "llmxv2-5d8f7-abcde"), "dots are literal")
-	require.True(t, match("StatefulSet", "shard", "shard-12"))
+	require.True(t, match("Deployment", "llm.v2", "llm.v2-5d8f7-bcdfg"))
+	require.False(t, match("Deployment", "llm.v2", "llmxv2-5d8f7-bcdfg"), "dots are literal")
+	require.True(t, match("StatefulSet", "shard", "shard-13"), "ordinals from spec.ordinals.start for max-replicas pods")
+	require.False(t, match("StatefulSet", "shard", "shard-14"))
 	require.False(t, match("StatefulSet", "shard", "shard-a-1"))
 }
 
@@ -87,7 +92,8 @@ func queries(set *Set) map[string]string {
 }
 
 func TestGPUTriggers(t *testing.T) {
-	const pods = `{namespace="ml",pod=~"llm-[a-z0-9]{1,10}-[a-z0-9]{5}"}`
+	llmPods := podname.Pattern(podname.Workload{Kind: "Deployment", Name: "llm"})
+	pods := `{namespace="ml",pod=~"` + llmPods + `"}`
 	mig := config.Default()
 	mig.Spec.GPU.UtilizationMetric = config.DCGMGPUUtil
 	exported := config.Default()
@@ -132,7 +138,7 @@ func TestGPUTriggers(t *testing.T) {
 			policy:     exported,
 			containers: "      - {name: t, image: gcr.io/nvidia-ngc-public/tritonserver:26.07-py3, resources: {limits: {nvidia.com/gpu: 1}}}\n",
 			want: map[string]string{
-				"gpu-utilization": `sum(DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"llm-[a-z0-9]{1,10}-[a-z0-9]{5}"}) > 70`,
+				"gpu-utilization": `sum(DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"` + llmPods + `"}) > 70`,
 				"triton-queue":    "sum(nv_inference_pending_request_count" + pods + ") > 4",
 			}},
 		{name: "no server detected warns",

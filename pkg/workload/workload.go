@@ -5,9 +5,11 @@ package workload
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/labelsel"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -24,6 +26,54 @@ type Workload struct {
 	Containers  []Container
 	// PodResources are pod-level resources (spec.template.spec.resources), if any.
 	PodResources Resources
+	// Pods is what other workloads and HPAs see of the pods.
+	Pods PodInfo
+}
+
+// PodInfo is what other workloads and HPAs see of a workload's pods.
+type PodInfo struct {
+	// Selector is spec.selector (nil when missing).
+	Selector *labelsel.Selector
+	// Labels are spec.template.metadata.labels.
+	Labels map[string]string
+	// Problem is set when the selector or the labels are malformed.
+	Problem *labelsel.Problem
+	// OrdinalStart is a StatefulSet's spec.ordinals.start (0 by default).
+	OrdinalStart int64
+	// Replicas is spec.replicas (1 when unset or not a number).
+	Replicas int64
+}
+
+// PodsOf reads the selector, pod-template labels, first ordinal and
+// replicas of a workload node.
+func PodsOf(n *yaml.RNode) PodInfo {
+	info := PodInfo{Replicas: 1}
+	spec := n.Field("spec")
+	if spec == nil || spec.Value == nil || spec.Value.YNode().Kind != yaml.MappingNode {
+		return info
+	}
+	sel, _ := spec.Value.Pipe(yaml.Lookup("selector"))
+	info.Selector, info.Problem = labelsel.FromNode(sel, "spec.selector")
+	if info.Problem == nil {
+		labels, _ := spec.Value.Pipe(yaml.Lookup("template", "metadata", "labels"))
+		info.Labels, info.Problem = labelsel.StringMap(labels, "spec.template.metadata.labels")
+	}
+	if v, err := strconv.ParseInt(scalarAt(spec.Value, "ordinals", "start"), 10, 64); err == nil && v >= 0 {
+		info.OrdinalStart = v
+	}
+	if v, err := strconv.ParseInt(scalarAt(spec.Value, "replicas"), 10, 64); err == nil && v >= 0 {
+		info.Replicas = v
+	}
+	return info
+}
+
+// scalarAt returns the scalar at path below n, or "".
+func scalarAt(n *yaml.RNode, path ...string) string {
+	v, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || v == nil || v.YNode().Kind != yaml.ScalarNode {
+		return ""
+	}
+	return yaml.GetValue(v)
 }
 
 // Container is one (non-init) container of the pod template.
@@ -100,7 +150,7 @@ func IsHook(n *yaml.RNode) bool {
 
 // FromNode reads a workload node.
 func FromNode(n *yaml.RNode) *Workload {
-	w := &Workload{Node: n, Ref: RefOf(n), Annotations: n.GetAnnotations(), Labels: n.GetLabels()}
+	w := &Workload{Node: n, Ref: RefOf(n), Annotations: n.GetAnnotations(), Labels: n.GetLabels(), Pods: PodsOf(n)}
 	podSpec, _ := n.Pipe(yaml.Lookup("spec", "template", "spec"))
 	if podSpec == nil {
 		return w

@@ -3,6 +3,7 @@ package workload
 import (
 	"testing"
 
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/labelsel"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -75,4 +76,34 @@ func TestCommandAndArgs(t *testing.T) {
 	require.Equal(t, []string{"m", "--port", "8000"}, w.Containers[0].Args)
 	require.Nil(t, w.Containers[1].Command)
 	require.Nil(t, w.Containers[1].Args)
+}
+
+func TestPodsOf(t *testing.T) {
+	for _, c := range []struct {
+		text             string
+		selector, labels string
+		start, replicas  int64
+		problem          string
+	}{
+		{"spec: {replicas: 3, selector: {matchLabels: {app: a}}, template: {metadata: {labels: {app: a, tier: web}}}}", "app=a", "app=a,tier=web", 0, 3, ""},
+		{"spec: {ordinals: {start: 5}, selector: {matchExpressions: [{key: app, operator: Exists}]}}", "app", "", 5, 1, ""},
+		{"spec: {replicas: many, ordinals: {start: -1}}", "<none>", "", 0, 1, ""},
+		{"spec: {selector: {matchLabels: {app: a}}, template: {metadata: {labels: [app]}}}", "app=a", "", 0, 1, "spec.template.metadata.labels"},
+		{"spec: {selector: {matchExpressions: [{key: app, operator: Like}]}}", "<none>", "", 0, 1, "spec.selector.matchExpressions[0].operator"},
+		{"spec: [x]", "<none>", "", 0, 1, ""},
+	} {
+		n, err := yaml.Parse("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\n" + c.text)
+		require.NoError(t, err)
+		p := PodsOf(n)
+		require.Equal(t, c.selector, p.Selector.String(), c.text)
+		require.Equal(t, c.labels, labelsel.Format(p.Labels), c.text)
+		require.Equal(t, c.start, p.OrdinalStart, c.text)
+		require.Equal(t, c.replicas, p.Replicas, c.text)
+		if c.problem == "" {
+			require.Nil(t, p.Problem, c.text)
+		} else {
+			require.NotNil(t, p.Problem, c.text)
+			require.Equal(t, c.problem, p.Problem.Field, c.text)
+		}
+	}
 }
