@@ -82,8 +82,8 @@ type Container struct {
 	Image string
 	// Command and Args are the container's entrypoint override and arguments
 	// (items that are not plain strings are left out).
-	Command   []string
-	Args      []string
+	Command []string
+	Args    []string
 	// Env holds the container's environment variables that have a literal
 	// value (env[].value); variables set from a Secret, a ConfigMap or a
 	// field reference are absent, since their value is not in the manifest.
