@@ -133,36 +133,30 @@ func evalWindows(n, base int, ws []segment) []int {
 	return f
 }
 
-func TestOptimalNestedStepsMatchesBruteForceOverWindowSets(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 12))
-	for trial := range 1000 {
-		n := 1 + rng.IntN(5)
-		base := rng.IntN(2)
-		k := 1 + rng.IntN(3)
+// compareNested runs OptimalNestedSteps on random small profiles (up to
+// maxN slots, values base … base+spread-1, budgets 1 … maxK) against brute.
+func compareNested(t *testing.T, seed uint64, trials, maxN, spread, maxK int, brute func(p []int, base, k int) int64) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for trial := range trials {
+		n := 1 + rng.IntN(maxN)
+		base := rng.IntN(3)
+		k := 1 + rng.IntN(maxK)
 		p := make([]int, n)
 		for i := range p {
-			p[i] = base + rng.IntN(4)
+			p[i] = base + rng.IntN(spread)
 		}
 		levels, cost := OptimalNestedSteps(p, base, k)
-		require.Equal(t, bruteNestedWindows(p, base, k), cost, "trial %d: p=%v base=%d k=%d levels=%v", trial, p, base, k, levels)
+		require.Equal(t, brute(p, base, k), cost, "trial %d: p=%v base=%d k=%d levels=%v", trial, p, base, k, levels)
 		checkNested(t, p, base, k, levels, cost)
 	}
 }
 
+func TestOptimalNestedStepsMatchesBruteForceOverWindowSets(t *testing.T) {
+	compareNested(t, 11, 1000, 5, 4, 3, bruteNestedWindows)
+}
+
 func TestOptimalNestedStepsMatchesBruteForceOverFloors(t *testing.T) {
-	rng := rand.New(rand.NewPCG(13, 14))
-	for trial := range 1500 {
-		n := 1 + rng.IntN(9)
-		base := rng.IntN(3)
-		k := 1 + rng.IntN(4)
-		p := make([]int, n)
-		for i := range p {
-			p[i] = base + rng.IntN(5)
-		}
-		levels, cost := OptimalNestedSteps(p, base, k)
-		require.Equal(t, bruteNestedLevels(p, base, k), cost, "trial %d: p=%v base=%d k=%d levels=%v", trial, p, base, k, levels)
-		checkNested(t, p, base, k, levels, cost)
-	}
+	compareNested(t, 13, 1500, 9, 5, 4, bruteNestedLevels)
 }
 
 func TestOptimalNestedStepsCases(t *testing.T) {
