@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -39,6 +40,64 @@ func OptimalNestedSteps(p []int, base, k int) (levels []int, cost int64) {
 	}
 	d := newNestedDP(p, base, k)
 	return d.solve(levels)
+}
+
+// maxNestedWork bounds the inner steps of one exact nested search (about
+// 30 ms on one core); fragmented profiles beyond it are planned by
+// boundedNestedSteps.
+const maxNestedWork = 2e7
+
+// work estimates the inner steps of the search: Σ_v c_v³·k²/2.
+func (d *nestedDP) work() float64 {
+	var w float64
+	for _, l := range d.lvl {
+		if l != nil {
+			w += float64(l.c) * float64(l.c) * float64(l.c) * float64(d.k*d.k) / 2
+		}
+	}
+	return w
+}
+
+// boundedNestedSteps is OptimalNestedSteps within maxNestedWork. A profile
+// too fragmented for the exact search (many separate rises at some level)
+// gets the cheaper of two valid floors with at most k windows: the run
+// optimum (OptimalSteps) and the nested optimum of the profile coarsened
+// to the smallest whole number of slots per step that fits the limit. Then
+// exact is false and note says what was done.
+func boundedNestedSteps(p []int, base, k int) (levels []int, cost int64, exact bool, note string) {
+	k = max(k, 1)
+	if len(p) == 0 || slices.Max(p) <= base || newNestedDP(p, base, k).work() <= maxNestedWork {
+		levels, cost = OptimalNestedSteps(p, base, k)
+		return levels, cost, true, ""
+	}
+	levels, cost = OptimalSteps(p, base, k)
+	how := "one window per run"
+	n := len(p)
+	for f := 2; f < n; f++ {
+		if n%f != 0 {
+			continue
+		}
+		q := make([]int, n/f)
+		for i := range q {
+			q[i] = slices.Max(p[i*f : (i+1)*f])
+		}
+		if newNestedDP(q, base, k).work() > maxNestedWork {
+			continue
+		}
+		ql, _ := OptimalNestedSteps(q, base, k)
+		var c int64
+		for _, v := range ql {
+			c += int64(v) * int64(f)
+		}
+		if c < cost {
+			levels, cost, how = make([]int, n), c, fmt.Sprintf("nested windows on steps of %d slots", f)
+			for i := range levels {
+				levels[i] = ql[i/f]
+			}
+		}
+		break
+	}
+	return levels, cost, false, "the profile has too many separate rises for the exact nested search; used the cheaper of one window per run and nested windows on a coarser grid: " + how
 }
 
 const nestedInf = int64(math.MaxInt64 / 4)
@@ -271,32 +330,29 @@ func (d *nestedDP) fillGroups(j int) {
 
 // fillSegs computes sa of level j from its gx: the first group is the hull
 // of components a … a+t-1 with k1 windows, the rest is grouped recursively.
+// A k1 at which the group costs no less than with k1-1 windows is skipped:
+// the smaller budget leaves more to the rest.
 func (d *nestedDP) fillSegs(j int) {
 	l, K := d.lvl[j], d.k
 	size := l.c * (l.c + 1) * (K + 1)
 	l.sa, l.saT, l.saK = make([]int64, size), make([]int32, size), make([]int16, size)
-	for a := range l.c {
-		for k := 0; k <= K; k++ {
-			l.sa[l.idx(a, 0, k, K)] = 0
-		}
-	}
+	row := func(tab []int64, a, ln int) []int64 { x := l.idx(a, ln, 0, K); return tab[x : x+K+1] }
 	for ln := 1; ln <= l.c; ln++ {
 		for a := range l.c {
-			for k := 0; k <= K; k++ {
-				l.sa[l.idx(a, ln, k, K)] = nestedInf
+			x0 := l.idx(a, ln, 0, K)
+			out, outT, outK := l.sa[x0:x0+K+1], l.saT[x0:x0+K+1], l.saK[x0:x0+K+1]
+			for k := range out {
+				out[k] = nestedInf
 			}
 			for t := 1; t <= ln; t++ {
-				rest := (a + t) % l.c
+				g, rest := row(l.gx, a, t), row(l.sa, (a+t)%l.c, ln-t)
 				for k1 := 1; k1 <= K; k1++ {
-					g := l.gx[l.idx(a, t, k1, K)]
-					if g >= nestedInf {
+					if g[k1] >= nestedInf || g[k1] == g[k1-1] {
 						continue
 					}
 					for k := k1; k <= K; k++ {
-						r := l.sa[l.idx(rest, ln-t, k-k1, K)]
-						x := l.idx(a, ln, k, K)
-						if r < nestedInf && g+r < l.sa[x] {
-							l.sa[x], l.saT[x], l.saK[x] = g+r, int32(t), int16(k1)
+						if r := rest[k-k1]; r < nestedInf && g[k1]+r < out[k] {
+							out[k], outT[k], outK[k] = g[k1]+r, int32(t), int16(k1)
 						}
 					}
 				}

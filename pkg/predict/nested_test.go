@@ -233,3 +233,41 @@ func TestNestedWindows(t *testing.T) {
 		})
 	}
 }
+
+func TestBoundedNestedSteps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	noisy := func(n, spread int) []int {
+		p := make([]int, n)
+		for i := range p {
+			p[i] = 1 + rng.IntN(spread)
+		}
+		return p
+	}
+	tests := []struct {
+		name      string
+		p         []int
+		k         int
+		wantExact bool
+	}{
+		{"small profile: exact", noisy(48, 4), 8, true},
+		{"fragmented week at 15 minutes: bounded", noisy(672, 6), 10, false},
+		{"fragmented week, one window", noisy(336, 3), 1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			levels, cost, exact, note := boundedNestedSteps(tc.p, 1, tc.k)
+			assert.Equal(t, tc.wantExact, exact)
+			checkNested(t, tc.p, 1, tc.k, levels, cost)
+			_, runsCost := OptimalSteps(tc.p, 1, tc.k)
+			assert.LessOrEqual(t, cost, runsCost, "never worse than one window per run")
+			if exact {
+				assert.Empty(t, note)
+				_, want := OptimalNestedSteps(tc.p, 1, tc.k)
+				assert.Equal(t, want, cost)
+				return
+			}
+			assert.Contains(t, note, "too many separate rises for the exact nested search")
+			assert.Greater(t, newNestedDP(tc.p, 1, tc.k).work(), float64(maxNestedWork))
+		})
+	}
+}
