@@ -43,15 +43,21 @@ func TestOptionsValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := DefaultOptions()
 			tc.mod(&o)
-			err := o.Validate()
-			if tc.want == "" {
-				assert.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.want)
+			assertErrorSays(t, o.Validate(), tc.want)
 		})
 	}
+}
+
+// assertErrorSays asserts no error when want is empty, else an error
+// containing want.
+func assertErrorSays(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		assert.NoError(t, err)
+		return
+	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), want)
 }
 
 func TestSlidingAndLeadMax(t *testing.T) {
