@@ -97,7 +97,7 @@ func TestChoose(t *testing.T) {
 		{"a live floor without history cannot be judged", map[string][2]float64{StrategyPredictive: {115, 4}, StrategyLiveWeekly: {110, 1}},
 			DefaultGuard(), map[string]int{StrategyLiveWeekly: 50}, StrategyPredictive, "", map[string]string{StrategyLiveWeekly: "cannot be judged: no demand recorded one period earlier for 50 % of the hold-out"}},
 		{"nothing within the guard: reactive only", map[string][2]float64{StrategyPredictive: {140, 4}},
-			DefaultGuard(), nil, StrategyReactive, "no strategy cuts under-provisioning within the guard (≤ +30 % replica-hours vs reactive-only, chosen at ≤ +20 % on this history, never above a static p90 floor): reactive scaling only; e.g. predictive: +40.0 % replica-hours is above the guard's +20 %", nil},
+			DefaultGuard(), nil, StrategyReactive, "no strategy cuts under-provisioning within the guard (≤ +30 % replica-hours vs reactive-only (live floors: ≤ +20 % on this history), never above a static p90 floor): reactive scaling only; e.g. predictive: +40.0 % replica-hours is above the guard's +30 %", nil},
 		{"nothing cuts anything: reactive only", map[string][2]float64{StrategyPredictive: {100, 10}},
 			DefaultGuard(), nil, StrategyReactive, "no strategy cuts under-provisioning", nil},
 	}
