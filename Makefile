@@ -96,6 +96,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePolicy$$' -fuzztime $(FUZZTIME) ./pkg/config/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHistory$$' -fuzztime $(FUZZTIME) ./pkg/history/
 	$(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME) ./pkg/stream/
+	$(GO) test -run '^$$' -fuzz '^FuzzOptimalNestedSteps$$' -fuzztime $(FUZZTIME) ./pkg/predict/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -271,3 +271,24 @@ func TestBoundedNestedSteps(t *testing.T) {
 		})
 	}
 }
+
+// FuzzOptimalNestedSteps checks the nested optimum against the brute force
+// over floors on small profiles built from the input bytes.
+func FuzzOptimalNestedSteps(f *testing.F) {
+	f.Add([]byte{1, 3, 2, 3, 1}, uint8(1), uint8(2))
+	f.Add([]byte{3, 2, 1, 1, 2}, uint8(1), uint8(2))
+	f.Add([]byte{2, 4, 2, 2}, uint8(1), uint8(1))
+	f.Fuzz(func(t *testing.T, raw []byte, base, k uint8) {
+		if len(raw) == 0 || len(raw) > 7 {
+			return
+		}
+		b, kk := int(base%3), 1+int(k%4)
+		p := make([]int, len(raw))
+		for i, x := range raw {
+			p[i] = b + int(x%5)
+		}
+		levels, cost := OptimalNestedSteps(p, b, kk)
+		require.Equal(t, bruteNestedLevels(p, b, kk), cost, "p=%v base=%d k=%d levels=%v", p, b, kk, levels)
+		checkNested(t, p, b, kk, levels, cost)
+	})
+}
