@@ -168,3 +168,22 @@ func TestChartDrawsEveryStrategy(t *testing.T) {
 		}
 	}
 }
+
+func TestRunRejectsALiveFloorThatReadsTheFuture(t *testing.T) {
+	tests := []struct {
+		name string
+		mod  func(*predict.LiveOptions)
+		want string
+	}{
+		{"lead longer than a day", func(o *predict.LiveOptions) { o.Lead = 25 * time.Hour }, "live offset 24h0m0s with lead 25h0m0s would read the future"},
+		{"no window", func(o *predict.LiveOptions) { o.Window = 0 }, "live window 0s is out of range"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tc.mod(&cfg.Live)
+			_, err := Run(dailyDemand(14), cfg)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+}
