@@ -99,6 +99,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME) ./pkg/stream/
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactURL$$' -fuzztime $(FUZZTIME) ./pkg/record/
 	$(GO) test -run '^$$' -fuzz '^FuzzDetectCredentials$$' -fuzztime $(FUZZTIME) ./pkg/diag/
+	$(GO) test -run '^$$' -fuzz '^FuzzOptimalNestedSteps$$' -fuzztime $(FUZZTIME) ./pkg/predict/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -30,13 +30,17 @@ func newBacktestCmd() *cobra.Command {
 	f := &backtestFlags{}
 	cmd := &cobra.Command{
 		Use:   "backtest [flags] history.yaml|demand.csv",
-		Short: "Replay recorded demand: reactive-only, static floor, predictive schedule and oracle",
+		Short: "Replay recorded demand under every strategy: reactive-only, static floor, schedules, live floors, oracle",
 		Long: `backtest trains the predictive schedule on all but the last --holdout of a recorded
 history (a ScalingHistory file, in replicas, or a CSV of demand), re-plans every --replan, and
 simulates a reactive autoscaler that sees demand --lag late and scales down only after
---cooldown. It reports replica-hours and under-provisioned replica-hours for reactive-only,
-a static floor at the p90 of the training demand, the predictive schedule on top of the
-reactive autoscaler, and the oracle (capacity = demand), and can draw the hold-out as a chart.
+--cooldown. It reports replica-hours and under-provisioned replica-hours, side by side, for
+reactive-only, a static floor at the p90 of the training demand, the predictive schedule
+(nested cron windows; predictive-runs: one window per run), the live floors that read the
+demand one day, one week or both earlier (25 minutes ahead, over 30 minutes, +10 %), the
+schedule and the weekly live floor together, and the oracle (capacity = demand); then which
+strategy cuts under-provisioning most within the guard (+30 % replica-hours, never above the
+static floor). --chart draws every strategy over the hold-out.
 
 A CSV (a file whose name ends in .csv; any other file must be a ScalingHistory) holds raw
 demand (e.g. requests/s), one row per step, never negative: it is turned into replicas with

@@ -57,7 +57,7 @@ func dailyDemand(days int) predict.Series {
 func TestRunOnADailyCycle(t *testing.T) {
 	r, err := Run(dailyDemand(21), DefaultConfig())
 	require.NoError(t, err)
-	require.Len(t, r.Results, 4)
+	require.Len(t, r.Results, len(Strategies))
 	assert.Equal(t, 7, r.Plans)
 	assert.Zero(t, r.Declines)
 	assert.Len(t, r.Demand, 7*24*60)
