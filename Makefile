@@ -92,10 +92,14 @@ schemas:
 # pkg/<package>/testdata/fuzz/ and run as regression cases in make test.
 FUZZTIME ?= 10m
 fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzReadMatchesKubernetes$$' -fuzztime $(FUZZTIME) ./pkg/kubeyaml/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAnnotations$$' -fuzztime $(FUZZTIME) ./pkg/annotations/
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePolicy$$' -fuzztime $(FUZZTIME) ./pkg/config/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHistory$$' -fuzztime $(FUZZTIME) ./pkg/history/
 	$(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME) ./pkg/stream/
+	$(GO) test -run '^$$' -fuzz '^FuzzRedactURL$$' -fuzztime $(FUZZTIME) ./pkg/record/
+	$(GO) test -run '^$$' -fuzz '^FuzzDetectCredentials$$' -fuzztime $(FUZZTIME) ./pkg/diag/
+	$(GO) test -run '^$$' -fuzz '^FuzzOptimalNestedSteps$$' -fuzztime $(FUZZTIME) ./pkg/predict/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -13,6 +13,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/internal/cli"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/backtest"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/predict"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/scope"
@@ -33,16 +34,22 @@ func newBacktestCmd() *cobra.Command {
 	f := &backtestFlags{}
 	cmd := &cobra.Command{
 		Use:   "backtest [flags] history.yaml|demand.csv",
-		Short: "Replay recorded demand: reactive-only, static floor, predictive schedule and oracle",
+		Short: "Replay recorded demand under every strategy: reactive-only, static floor, schedules, live floors, oracle",
 		Long: `backtest trains the predictive schedule on all but the last --holdout of a recorded
 history (a ScalingHistory file, in replicas, or a CSV of demand), re-plans every --replan, and
 simulates a reactive autoscaler that sees demand --lag late and scales down only after
---cooldown. It reports replica-hours and under-provisioned replica-hours for reactive-only,
-a static floor at the p90 of the training demand, the predictive schedule on top of the
-reactive autoscaler, and the oracle (capacity = demand), and can draw the hold-out as a chart.
+--cooldown. It reports replica-hours and under-provisioned replica-hours, side by side, for
+reactive-only, a static floor at the p90 of the training demand, the predictive schedule
+(nested cron windows; predictive-runs: one window per run), the live floors that read the
+demand one day, one week or both earlier (25 minutes ahead, over 30 minutes, +10 %), the
+schedule and the weekly live floor together, and the oracle (capacity = demand); then which
+strategy cuts under-provisioning most within the guard (+30 % replica-hours, never above the
+static floor). --chart draws every strategy over the hold-out.
 
-A CSV holds raw demand (e.g. requests/s): it is turned into replicas with --per-replica, or
-with the capacity at which the 99th percentile needs --p99-replicas replicas (default 20).`,
+A CSV (a file whose name ends in .csv; any other file must be a ScalingHistory) holds raw
+demand (e.g. requests/s), one row per step, never negative: it is turned into replicas with
+--per-replica, or with the capacity at which the 99th percentile needs --p99-replicas replicas
+(default 20). Bad input is refused before anything is printed.`,
 		Example: `  ml-autoscaling backtest history/ml.worker.yaml
   helm template demo ./chart | ml-autoscaling backtest --config policy.yaml --manifests - history/ml.worker.yaml
   ml-autoscaling backtest --column m_small_rps --chart out.svg servegen_llm_rps_10min.csv`,
@@ -67,16 +74,18 @@ with the capacity at which the 99th percentile needs --p99-replicas replicas (de
 	return cmd
 }
 
-// loadDemand reads a ScalingHistory (replicas, returned too) or a CSV (raw demand, converted).
+// loadDemand reads a ScalingHistory (replicas, returned too) or a CSV (raw
+// demand, converted), told apart by the file name: .csv is a CSV, anything
+// else must be a ScalingHistory.
 func loadDemand(path, column string, perReplica float64, p99Replicas int) (predict.Series, string, *history.History, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return predict.Series{}, "", nil, err
 	}
-	if strings.HasSuffix(path, ".csv") {
+	if strings.EqualFold(filepath.Ext(path), ".csv") {
 		s, err := backtest.ReadCSV(bytes.NewReader(raw), column)
 		if err != nil {
-			return s, "", nil, err
+			return s, "", nil, fmt.Errorf("%s: %w", path, err)
 		}
 		if perReplica <= 0 {
 			if perReplica, err = backtest.PerReplica(s, 0.99, p99Replicas); err != nil {
@@ -87,7 +96,12 @@ func loadDemand(path, column string, perReplica float64, p99Replicas int) (predi
 	}
 	h, err := history.Decode(raw)
 	if err != nil {
-		return predict.Series{}, "", nil, err
+		problem, notHistory := historyProblem(err)
+		if notHistory {
+			return predict.Series{}, "", nil, fmt.Errorf("%s is not a ScalingHistory (%s); backtest reads a ScalingHistory written by `ml-autoscaling record`, or a CSV of demand whose file name ends in .csv",
+				path, problem)
+		}
+		return predict.Series{}, "", nil, fmt.Errorf("%s: %s", path, problem)
 	}
 	return predict.Series{Start: h.Start, Step: h.Step, Values: h.Floats()}, h.Ref().String(), h, nil
 }
@@ -112,9 +126,10 @@ func workloadBounds(cmd *cobra.Command, f *backtestFlags, policy *config.Policy,
 		return bounds{}, err
 	}
 	sc := scope.New(policy, f.namespace)
-	dec := sc.Decide(transform.ExpandLists(items, nil, sc))
-	if dec.Diagnostics.HasErrors() {
-		return bounds{}, diagError(dec.Diagnostics.Errors())
+	items, read := transform.Prepare(items, nil, sc)
+	dec := sc.Decide(items)
+	if d := append(read, dec.Diagnostics...); d.HasErrors() {
+		return bounds{}, diagError(d.Errors())
 	}
 	kind, ns := h.Target.Kind, h.Target.Namespace
 	if kind == "" {
@@ -137,6 +152,50 @@ func workloadBounds(cmd *cobra.Command, f *backtestFlags, policy *config.Policy,
 	return bounds{}, fmt.Errorf("%s/%s/%s, the history's workload, is not in scope in the manifests (no such workload opts in)", kind, ns, h.Target.Name)
 }
 
+// historyProblem renders a ScalingHistory decoding error on one line,
+// without the severity prefix a diagnostic list carries, and reports
+// whether the file is no ScalingHistory at all (rather than one with a bad
+// field).
+func historyProblem(err error) (string, bool) {
+	var l diag.List
+	if !errors.As(err, &l) {
+		return err.Error(), false
+	}
+	parts := make([]string, 0, len(l))
+	notHistory := false
+	for _, d := range l {
+		if m, ok := strings.CutPrefix(d.Message, "not a ScalingHistory: "); ok {
+			d.Message, notHistory = m, true
+		}
+		if d.Allowed == "one ScalingHistory document" {
+			d.Allowed = "" // the message says so already
+		}
+		parts = append(parts, d.Error())
+	}
+	return strings.Join(parts, "; "), notHistory
+}
+
+// checkChart rejects a --chart path that cannot be written, before any
+// work is done or output printed: a name without .svg or .png, a
+// directory that does not exist, or a path that is a directory.
+func checkChart(path string) error {
+	if path == "" {
+		return nil
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".svg" && ext != ".png" {
+		return errors.New("--chart: the file name must end in .svg or .png")
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--chart %s: the directory %s does not exist; create it first", path, dir)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("--chart %s: is a directory; name a file ending in .svg or .png", path)
+	}
+	return nil
+}
+
 func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
 	holdout, err := parseLookback(f.holdout)
 	if err != nil {
@@ -146,8 +205,8 @@ func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
 	if err != nil {
 		return fmt.Errorf("--replan: %w", err)
 	}
-	if f.chart != "" && !strings.HasSuffix(f.chart, ".svg") && !strings.HasSuffix(f.chart, ".png") {
-		return errors.New("--chart: the file name must end in .svg or .png")
+	if err := checkChart(f.chart); err != nil {
+		return err
 	}
 	policy, _, err := cli.LoadPolicy(f.config)
 	if err != nil {
@@ -177,20 +236,21 @@ func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "backtest of %s: hold-out %s, re-plan every %s, lag %s, cooldown %s\n\n", title, holdout, replan, f.lag, f.cooldown)
-	if err := report.WriteTable(cmd.OutOrStdout()); err != nil {
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "backtest of %s: hold-out %s, re-plan every %s, lag %s, cooldown %s\n\n", title, holdout, replan, f.lag, f.cooldown)
+	if err := report.WriteTable(&out); err != nil {
 		return err
 	}
 	if f.chart != "" {
 		var buf bytes.Buffer
-		format := strings.TrimPrefix(filepath.Ext(f.chart), ".")
+		format := strings.TrimPrefix(strings.ToLower(filepath.Ext(f.chart)), ".")
 		if err := backtest.Chart(&buf, format, title, report); err != nil {
 			return err
 		}
 		if err := atomicfile.WriteFile(f.chart, buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "\nchart: %s\n", f.chart)
+		fmt.Fprintf(&out, "\nchart: %s\n", f.chart)
 	}
-	return nil
+	return cli.WriteStdout(cmd.OutOrStdout(), out.Bytes())
 }

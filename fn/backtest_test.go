@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -63,4 +65,56 @@ func TestBacktestBoundsFromManifests(t *testing.T) {
 		require.Error(t, err, name)
 		require.Contains(t, stderr, c.want, name)
 	}
+}
+
+// TestBacktestRefuses runs backtest on inputs it must refuse: each fails
+// with one message naming the problem, and prints nothing on stdout.
+func TestBacktestRefuses(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
+		return p
+	}
+	hist, err := os.ReadFile("../testdata/predictive-weekly/input-history.yaml")
+	require.NoError(t, err)
+	head := string(hist[:strings.Index(string(hist), "  values: [")])
+	nulls := write("null.yaml", head+"  values: ["+strings.TrimSuffix(strings.Repeat("null, ", 48*21), ", ")+"]\n")
+	var rows strings.Builder
+	rows.WriteString("timestamp,value\n")
+	for i := range 48 * 21 {
+		fmt.Fprintf(&rows, "%s,%d\n", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*30*time.Minute).Format(time.DateTime), 5+i%7)
+	}
+	good := rows.String()
+	lines := strings.Split(good, "\n")
+	svgDir := filepath.Join(dir, "out.svg")
+	require.NoError(t, os.Mkdir(svgDir, 0o755))
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"all gaps", []string{nulls}, []string{"holds no recorded demand, only gaps"}},
+		{"negative CSV value", []string{write("neg.csv", strings.Replace(good, ",5\n", ",-5\n", 1))}, []string{`neg.csv: backtest: CSV line 2, column "value": value "-5" is negative`}},
+		{"duplicated timestamp", []string{write("dup.csv", good+lines[3]+"\n")}, []string{"repeats the timestamp 2024-01-01 01:00:00 of line 4"}},
+		{"CSV without .csv", []string{write("demand.txt", good)}, []string{"demand.txt is not a ScalingHistory", "or a CSV of demand whose file name ends in .csv"}},
+		{"chart into a missing directory", []string{"--chart", filepath.Join(dir, "missing", "out.svg"), write("ok.csv", good)}, []string{"the directory " + filepath.Join(dir, "missing") + " does not exist"}},
+		{"chart is a directory", []string{"--chart", svgDir, write("ok2.csv", good)}, []string{"out.svg: is a directory"}},
+		{"chart with another suffix", []string{"--chart", filepath.Join(dir, "out.gif"), write("ok3.csv", good)}, []string{"--chart: the file name must end in .svg or .png"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, stderr, err := runFn(append([]string{"backtest"}, c.args...)...)
+			require.Error(t, err)
+			require.Empty(t, out, "nothing on stdout before the error")
+			for _, w := range c.want {
+				require.Contains(t, stderr, w)
+			}
+			require.Equal(t, 1, strings.Count(stderr, "error:"), stderr)
+			require.NotContains(t, stderr, "NaN")
+		})
+	}
+	out, stderr, err := runFn("backtest", write("good.csv", good))
+	require.NoError(t, err, stderr)
+	require.Contains(t, out, "reactive-only")
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/internal/badinput"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/kubeyaml"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -89,12 +91,12 @@ type fnGenerated struct {
 }
 
 // fnGeneratedCases mirrors the post-renderer's generated cases: 10 MB
-// documents and alias bombs.
+// documents, alias bombs and the inputs beyond each stated limit.
 func fnGeneratedCases() []fnGenerated {
 	big := badinput.BigConfigMap(badinput.TenMB)
 	bombCM, bombWorkload, bombAnnotation := badinput.Bombs()
 	fnOptedIn := badinput.OptedIn
-	return []fnGenerated{
+	return append([]fnGenerated{
 		{name: "generated/10mb-unowned-configmap", stdin: "---\n" + big + "---\n" + fnOptedIn,
 			expected: []string{"exit 0", "unowned-byte-for-byte", "count 1 kind: ScaledObject"}},
 		{name: "generated/10mb-opted-in-workload", stdin: badinput.BigWorkload(badinput.TenMB, ""),
@@ -107,6 +109,24 @@ func fnGeneratedCases() []fnGenerated {
 			errors: []string{`Deployment/ml/worker|document`, `(?i)alias`}},
 		{name: "generated/alias-bomb-as-annotation-value", stdin: bombAnnotation,
 			errors: []string{`Deployment/ml/worker`, `ml-autoscaling\.io/max-replicas`}},
+	}, fnLimitCases()...)
+}
+
+// fnLimitCases mirrors the post-renderer's limitCases: inputs that each
+// exceed one stated limit.
+func fnLimitCases() []fnGenerated {
+	l := badinput.Limits(stream.MaxBytes, stream.MaxDocuments, kubeyaml.MaxDepth, history.MaxValues)
+	return []fnGenerated{
+		{name: "generated/yaml-input-over-size-limit", stdin: l.TooLarge,
+			errors: []string{`the input holds 67108865 bytes or more`, `allowed: at most 67108864 bytes \(64 MiB\) of input \(limit: input size\)`, `!document|alias|nest`}},
+		{name: "generated/yaml-documents-over-limit", stdin: l.TooManyDocuments,
+			errors: []string{`more than 100000 YAML documents or ResourceList items`, `allowed: at most 100000 documents or ResourceList items \(limit: documents per input\)`, `!bytes|alias|nest`}},
+		{name: "generated/yaml-nested-too-deep", stdin: l.DeepWorkload,
+			errors: []string{`Deployment/ml/worker spec\.template\.spec\.containers\[0\]\.args\[0\]`, `nested more than 1000 levels deep`, `limit: nesting depth`, `!alias bomb|input size`}},
+		{name: "generated/yaml-nested-deep-unowned", stdin: l.DeepUnowned,
+			expected: []string{"exit 0", "unowned-byte-for-byte", "count 1 kind: ScaledObject"}},
+		{name: "generated/yaml-history-over-values-limit", stdin: l.TooManyValues,
+			errors: []string{`ScalingHistory/ml/worker spec\.values`, `has 1000001 values`, `allowed: at most 1000000 values \(limit: values per history\)`, `!(?i)alias`}},
 	}
 }
 

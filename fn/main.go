@@ -4,7 +4,6 @@
 package main
 
 import (
-	"io"
 	"os"
 	"runtime/debug"
 
@@ -36,19 +35,4 @@ func largeInput(n int64) {
 	if n >= largeInputBytes && os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(100)
 	}
-}
-
-// countingReader reports the size of stdin to largeInput at EOF.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if err == io.EOF {
-		largeInput(c.n)
-	}
-	return n, err
 }

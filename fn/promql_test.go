@@ -4,15 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/internal/promtest"
 	"github.com/stretchr/testify/require"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -23,20 +20,9 @@ import (
 func TestGeneratedQueriesParse(t *testing.T) {
 	queries := map[string]string{}
 	for _, c := range goldenCases(t, true) {
-		b, err := os.ReadFile(filepath.Join(c.dir, "expected.yaml"))
-		require.NoError(t, err)
-		nodes, err := (&kio.ByteReader{Reader: bytesReader(b), OmitReaderAnnotations: true}).Read()
-		require.NoError(t, err)
-		for _, n := range nodes {
-			if n.GetKind() != "ScaledObject" {
-				continue
-			}
-			ts, _ := n.Pipe(yaml.Lookup("spec", "triggers"))
-			elems, _ := ts.Elements()
-			for _, tr := range elems {
-				if q, _ := tr.Pipe(yaml.Lookup("metadata", "query")); q != nil {
-					queries[yaml.GetValue(q)] = c.name
-				}
+		for _, tr := range scaledObjectTriggers(expectedOutput(t, c)) {
+			if q, _ := tr.Pipe(yaml.Lookup("metadata", "query")); q != nil {
+				queries[yaml.GetValue(q)] = c.name
 			}
 		}
 	}

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/internal/badinput"
+	"github.com/ml-autoscaling/ml-autoscaling/internal/cli"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/kubeyaml"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/stretchr/testify/require"
 )
@@ -86,11 +89,12 @@ func loadBadCases(t *testing.T) []badCase {
 }
 
 // generatedCases are the catalogue entries built here instead of being
-// committed: three 10 MB documents and three alias bombs.
+// committed: three 10 MB documents, three alias bombs and the inputs
+// beyond each stated limit.
 func generatedCases() []badCase {
 	cm := "# Source: chart/templates/config.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: small, namespace: ml}\ndata: {a: b}\n"
 	bombCM, bombWorkload, bombAnnotation := badinput.Bombs()
-	return []badCase{
+	return append([]badCase{
 		{name: "generated/10mb-unowned-configmap", stdin: []byte("---\n" + badinput.BigConfigMap(badinput.TenMB) + "---\n" + badinput.OptedIn),
 			expected: []string{"exit 0", "unowned-byte-for-byte", "count 1 kind: ScaledObject"}},
 		{name: "generated/10mb-opted-in-workload", stdin: []byte("---\n" + cm + "---\n" + badinput.BigWorkload(badinput.TenMB, "")),
@@ -103,6 +107,24 @@ func generatedCases() []badCase {
 			errors: []string{`Deployment/ml/worker|document 2`, `(?i)alias`}},
 		{name: "generated/alias-bomb-as-annotation-value", stdin: []byte("---\n" + cm + "---\n" + bombAnnotation),
 			errors: []string{`Deployment/ml/worker`, `ml-autoscaling\.io/max-replicas`}},
+	}, limitCases()...)
+}
+
+// limitCases are the generated inputs that each exceed one stated limit
+// (mirrored by fnLimitCases in fn/badinput_test.go).
+func limitCases() []badCase {
+	l := badinput.Limits(stream.MaxBytes, stream.MaxDocuments, kubeyaml.MaxDepth, history.MaxValues)
+	return []badCase{
+		{name: "generated/yaml-input-over-size-limit", stdin: []byte(l.TooLarge),
+			errors: []string{`the input holds 67108865 bytes or more`, `allowed: at most 67108864 bytes \(64 MiB\) of input \(limit: input size\)`, `!document|alias|nest`}},
+		{name: "generated/yaml-documents-over-limit", stdin: []byte(l.TooManyDocuments),
+			errors: []string{`more than 100000 YAML documents or ResourceList items`, `allowed: at most 100000 documents or ResourceList items \(limit: documents per input\)`, `!bytes|alias|nest`}},
+		{name: "generated/yaml-nested-too-deep", stdin: []byte("---\n" + l.DeepWorkload),
+			errors: []string{`Deployment/ml/worker: spec\.template\.spec\.containers\[0\]\.args\[0\]`, `nested more than 1000 levels deep`, `limit: nesting depth`, `!alias bomb|input size`}},
+		{name: "generated/yaml-nested-deep-unowned", stdin: []byte(l.DeepUnowned),
+			expected: []string{"exit 0", "unowned-byte-for-byte", "count 1 kind: ScaledObject"}},
+		{name: "generated/yaml-history-over-values-limit", stdin: []byte("---\n" + l.TooManyValues),
+			errors: []string{`ScalingHistory/ml/worker: spec\.values`, `has 1000001 values`, `allowed: at most 1000000 values \(limit: values per history\)`, `!(?i)alias`}},
 	}
 }
 
@@ -145,7 +167,7 @@ func runWithin(t *testing.T, stdin []byte, args ...string) badRunResult {
 // clearPostrenderEnv makes runs independent of the environment the tests run in.
 func clearPostrenderEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{"ML_AUTOSCALING_CONFIG", "HELM_NAMESPACE", HistoryEnv, LogFileEnv, "HELM_PLUGIN_NAME"} {
+	for _, k := range []string{"ML_AUTOSCALING_CONFIG", "HELM_NAMESPACE", HistoryEnv, LogFileEnv, "HELM_PLUGIN_NAME", cli.StrictEnv} {
 		t.Setenv(k, "")
 	}
 }

@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,7 +22,7 @@ import (
 	_ "time/tzdata" // cron time zones in static images
 )
 
-const usage = `Usage: ml-autoscaling-postrender [--config=policy.yaml] [--namespace=NS] [--history=DIR] [--explain] [--log-file=FILE]
+const usage = `Usage: ml-autoscaling-postrender [--config=policy.yaml] [--namespace=NS] [--history=DIR|FILE] [--strict] [--explain] [--log-file=FILE]
 
 A Helm post-renderer: manifests on stdin, manifests on stdout.
 
@@ -32,6 +31,7 @@ Examples:
   helm template demo ./chart --post-renderer ./bin/ml-autoscaling-postrender \
       --post-renderer-args --config=policy.yaml
   ML_AUTOSCALING_CONFIG=policy.yaml helm upgrade demo ./chart --post-renderer ml-autoscaling-postrender
+  ML_AUTOSCALING_STRICT=true helm upgrade demo ./chart --post-renderer ml-autoscaling-postrender
 
 Flags:
 `
@@ -47,8 +47,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	namespace := fs.String("namespace", os.Getenv("HELM_NAMESPACE"), "the release namespace, for resources that omit one; env HELM_NAMESPACE")
 	doExplain := fs.Bool("explain", false, "print each workload's decisions to stderr")
 	version := fs.Bool("version", false, "print the version and exit")
-	historyDir := fs.String("history", os.Getenv(HistoryEnv), "directory of ScalingHistory files written by `ml-autoscaling record`; env "+HistoryEnv)
-	logFile := fs.String("log-file", os.Getenv(LogFileEnv), "also write errors to this file (Helm 4 hides a plugin's stderr); env "+LogFileEnv)
+	historyDir := fs.String("history", os.Getenv(HistoryEnv), "a ScalingHistory file written by `ml-autoscaling record`, or a directory of them; env "+HistoryEnv)
+	logFile := fs.String("log-file", os.Getenv(LogFileEnv), "also write errors, or on success the warnings, to this file (Helm 4 hides a plugin's stderr); env "+LogFileEnv)
+	strict := fs.Bool("strict", false, "fail on any warning, with the warnings as the message; env "+cli.StrictEnv+"=true|false; either overrides the policy's spec.strict")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -60,7 +61,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *version {
-		fmt.Fprintln(stdout, cli.VersionString())
+		if err := cli.WriteStdout(stdout, []byte(cli.VersionString()+"\n")); err != nil {
+			fmt.Fprintf(stderr, "ml-autoscaling: error: %v\n", err)
+			return 1
+		}
 		return 0
 	}
 	if fs.NArg() > 0 {
@@ -69,34 +73,44 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	r := &reporter{stdout: stdout, stderr: stderr, logFile: *logFile, plugin: os.Getenv("HELM_PLUGIN_NAME") != ""}
 	fail := r.fail
+	strictMode, err := cli.Strict(flagGiven(fs, "strict"), *strict, os.Getenv)
+	if err != nil {
+		return fail(err)
+	}
 	policy, ref, err := cli.LoadPolicy(*configPath)
 	if err != nil {
 		return fail(err)
 	}
-	in, err := io.ReadAll(stdin)
+	in, ok, err := cli.ReadLimited(stdin, stream.MaxBytes)
 	if err != nil {
 		return fail(fmt.Errorf("reading stdin: %w", err))
+	}
+	if !ok {
+		return fail(stream.TooLarge(int64(len(in))))
 	}
 	histories, err := cli.LoadHistories(*historyDir)
 	if err != nil {
 		return fail(err)
 	}
-	out, res, err := stream.Process(in, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: *namespace}, histories...)
+	out, res, err := stream.Process(in, transform.Options{Policy: policy, PolicyRef: ref, ReleaseNamespace: *namespace, Strict: strictMode}, histories...)
+	var warnings []string
 	if res != nil {
 		for _, d := range res.Diagnostics {
 			if d.Severity != diag.Error {
 				fmt.Fprintf(stderr, "ml-autoscaling: %s: %s\n", d.Severity, d.Error())
+				warnings = append(warnings, d.Severity.String()+": "+d.Error())
 			}
 		}
 	}
 	if err != nil {
 		return fail(err)
 	}
+	r.log(warnings)
 	if *doExplain {
 		_ = explain.Render(stderr, res.Plans)
 	}
-	if _, err := io.Copy(stdout, bytes.NewReader(out)); err != nil {
-		fmt.Fprintf(stderr, "ml-autoscaling: writing stdout: %v\n", err)
+	if err := cli.WriteStdout(stdout, out); err != nil {
+		fmt.Fprintf(stderr, "ml-autoscaling: error: %v\n", err)
 		return 1
 	}
 	return 0
@@ -107,6 +121,13 @@ const HistoryEnv = "ML_AUTOSCALING_HISTORY"
 
 // LogFileEnv names the environment variable for --log-file.
 const LogFileEnv = "ML_AUTOSCALING_LOG_FILE"
+
+// flagGiven reports whether the named flag was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
 
 // reporter delivers a failure to the person running Helm.
 type reporter struct {
@@ -129,12 +150,7 @@ func (r *reporter) fail(err error) int {
 	for _, l := range lines {
 		fmt.Fprintf(r.stderr, "ml-autoscaling: %s\n", l)
 	}
-	if r.logFile != "" {
-		text := strings.Join(lines, "\n") + "\n"
-		if werr := os.WriteFile(r.logFile, []byte(text), 0o600); werr != nil {
-			fmt.Fprintf(r.stderr, "ml-autoscaling: cannot write log file: %v\n", werr)
-		}
-	}
+	r.log(lines)
 	if !r.plugin {
 		return 1
 	}
@@ -152,6 +168,22 @@ func (r *reporter) fail(err error) int {
 	return 0
 }
 
+// log writes lines to the log file, if one was asked for: the errors of a
+// failed run, or the warnings (possibly none) of a successful one, so that
+// the file always describes the last run.
+func (r *reporter) log(lines []string) {
+	if r.logFile == "" {
+		return
+	}
+	text := ""
+	if len(lines) > 0 {
+		text = strings.Join(lines, "\n") + "\n"
+	}
+	if err := os.WriteFile(r.logFile, []byte(text), 0o600); err != nil {
+		fmt.Fprintf(r.stderr, "ml-autoscaling: cannot write log file: %v\n", err)
+	}
+}
+
 // messages turns an error into one line per problem.
 func messages(err error) []string {
 	var se *stream.Error
@@ -167,7 +199,7 @@ func messages(err error) []string {
 				out = append(out, "error: "+d.Error())
 			}
 		} else {
-			out = append(out, "error: "+err.Error())
+			out = append(out, "error: "+diag.Redact(err.Error()))
 		}
 	}
 	return out

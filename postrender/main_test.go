@@ -21,6 +21,7 @@ type goldenCase struct {
 	input             []byte
 	expected          []byte // nil for error cases
 	errors            []string
+	warnings          []string // regular expressions stderr must match on success
 }
 
 // goldenCases loads the shared golden cases; the post-renderer must agree
@@ -49,6 +50,9 @@ func goldenCases(t *testing.T) []goldenCase {
 		}
 		if b, err := os.ReadFile(filepath.Join(d, "errors.txt")); err == nil {
 			c.errors = strings.Split(strings.TrimSpace(string(b)), "\n")
+		}
+		if b, err := os.ReadFile(filepath.Join(d, "warnings.txt")); err == nil {
+			c.warnings = strings.Split(strings.TrimSpace(string(b)), "\n")
 		}
 		out = append(out, c)
 	}
@@ -91,6 +95,9 @@ func TestGoldenCasesAgreeWithFunction(t *testing.T) {
 			}
 			require.Equal(t, 0, code, stderr)
 			require.Equal(t, canonical(t, c.expected), canonical(t, []byte(stdout)))
+			for _, re := range c.warnings {
+				require.Regexp(t, regexp.MustCompile(re), stderr)
+			}
 
 			// deterministic and idempotent
 			again, _, code := runPR(t, c.input, "--config="+c.config)
@@ -232,21 +239,35 @@ func TestExplainGoesToStderr(t *testing.T) {
 	require.NotContains(t, out, "TRIGGERS")
 }
 
-func TestHistoryDirectory(t *testing.T) {
-	dir := t.TempDir()
+// TestHistoryFlag gives --history a directory (of .yaml or .yml files) or
+// a single ScalingHistory file: each plans the schedule; a path that does
+// not exist is an error.
+func TestHistoryFlag(t *testing.T) {
 	hist, err := os.ReadFile("../testdata/predictive-weekly/input-history.yaml")
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "ml.trip-pricer.yaml"), hist, 0o644))
 	in, err := os.ReadFile("../testdata/predictive-weekly/input.yaml")
 	require.NoError(t, err)
-	out, stderr, code := runPR(t, in, "--config=../testdata/predictive-weekly/config.yaml", "--history="+dir)
-	require.Equal(t, 0, code, stderr)
-	require.Contains(t, out, "type: cron")
-	require.NotContains(t, out, "ScalingHistory")
-
-	_, stderr, code = runPR(t, in, "--history=/nonexistent")
+	write := func(name string) (dir, file string) {
+		dir = t.TempDir()
+		file = filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(file, hist, 0o644))
+		return dir, file
+	}
+	dirYAML, fileYAML := write("ml.trip-pricer.yaml")
+	dirYML, _ := write("ml.trip-pricer.yml")
+	for name, path := range map[string]string{"directory": dirYAML, "directory of .yml": dirYML, "file": fileYAML} {
+		t.Run(name, func(t *testing.T) {
+			out, stderr, code := runPR(t, in, "--config=../testdata/predictive-weekly/config.yaml", "--history="+path)
+			require.Equal(t, 0, code, stderr)
+			require.Contains(t, out, "type: cron")
+			require.NotContains(t, out, "ScalingHistory")
+			require.NotContains(t, stderr, "no ScalingHistory")
+		})
+	}
+	_, stderr, code := runPR(t, in, "--history=/nonexistent")
 	require.Equal(t, 1, code)
-	require.Contains(t, stderr, "history directory")
+	require.Contains(t, stderr, "history: stat /nonexistent")
+	require.Contains(t, stderr, "a ScalingHistory file or a directory of them")
 }
 
 func TestHelpAndVersion(t *testing.T) {
@@ -256,4 +277,20 @@ func TestHelpAndVersion(t *testing.T) {
 	out, _, code := runPR(t, nil, "--version")
 	require.Equal(t, 0, code)
 	require.NotEmpty(t, strings.TrimSpace(out))
+}
+
+// TestStdoutFailureIsReported: output and --version that cannot be written
+// fail with the message every command uses.
+func TestStdoutFailureIsReported(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "stdout")
+	require.NoError(t, os.WriteFile(p, nil, 0o600))
+	f, err := os.Open(p) // read-only: every write fails
+	require.NoError(t, err)
+	defer f.Close()
+	for name, args := range map[string][]string{"output": nil, "version": {"--version"}} {
+		var stderr bytes.Buffer
+		code := run(args, strings.NewReader(cpuWorkload), f, &stderr)
+		require.Equal(t, 1, code, name)
+		require.Regexp(t, `(?m)^ml-autoscaling: error: writing stdout: `, stderr.String(), name)
+	}
 }

@@ -143,9 +143,10 @@ func (g *streamGen) annotationsFor() string {
 	return "  annotations:\n    " + strings.Join(a, "\n    ") + "  # opted in\n"
 }
 
-// workload returns a Deployment or StatefulSet, opted in or not.
-func (g *streamGen) workload(kind, name, ns string, optedIn bool) genDoc {
-	extra := "  labels: {app: " + name + "}\n"
+// workload returns a Deployment or StatefulSet, opted in or not, whose
+// selector and pods carry the label app: <app>.
+func (g *streamGen) workload(kind, name, app, ns string, optedIn bool) genDoc {
+	extra := "  labels: {app: " + app + "}\n"
 	if optedIn {
 		extra += g.annotationsFor()
 	}
@@ -154,7 +155,7 @@ func (g *streamGen) workload(kind, name, ns string, optedIn bool) genDoc {
 		replicas = "  replicas: " + fmt.Sprint(1+g.r.Intn(5)) + "\n"
 	}
 	text := fmt.Sprintf("# Source: chart/templates/%s.yaml\napiVersion: apps/v1\nkind: %s\n%sspec:\n%s  selector:\n    matchLabels: {app: %s}\n  template:\n    metadata:\n      labels: {app: %s}\n    spec:\n      containers:\n      - name: main\n        image: registry.example.com/%s:1.0  # pinned\n        resources:\n          requests: {cpu: 100m, memory: 128Mi}\n",
-		name, kind, genMetadata(name, ns, extra), replicas, name, name, name)
+		name, kind, genMetadata(name, ns, extra), replicas, app, app, name)
 	return genDoc{text: text, owned: optedIn, kind: kind, namespace: ns, name: name, optedIn: optedIn}
 }
 
@@ -180,7 +181,7 @@ func (g *streamGen) stream(n int) genStream {
 		case x < 3: // opted-in workload
 			kind := g.pick("Deployment", "Deployment", "StatefulSet")
 			w := wl{kind, g.pick(genNamespaces...), g.name("worker")}
-			s.docs = append(s.docs, g.workload(w.kind, w.name, w.ns, true))
+			s.docs = append(s.docs, g.workload(w.kind, w.name, w.name, w.ns, true))
 			workloads = append(workloads, w)
 		case x < 5 && len(workloads) > 0: // an HPA of an earlier workload, sometimes in another namespace
 			w := workloads[g.r.Intn(len(workloads))]
@@ -189,10 +190,10 @@ func (g *streamGen) stream(n int) genStream {
 				ns = g.pick(genNamespaces...)
 			}
 			s.docs = append(s.docs, g.hpa(ns, w.kind, w.name))
-		case x < 6 && len(workloads) > 0: // a workload of the other kind sharing an opted-in name, with its HPA
+		case x < 6 && len(workloads) > 0: // a workload of the other kind sharing an opted-in name (not its pods), with its HPA
 			w := workloads[g.r.Intn(len(workloads))]
 			other := map[string]string{"Deployment": "StatefulSet", "StatefulSet": "Deployment"}[w.kind]
-			s.docs = append(s.docs, g.workload(other, w.name, w.ns, false))
+			s.docs = append(s.docs, g.workload(other, w.name, w.name+"-"+strings.ToLower(other), w.ns, false))
 			if len(s.docs) < n {
 				s.docs = append(s.docs, g.hpa(w.ns, other, w.name))
 			}
@@ -202,19 +203,7 @@ func (g *streamGen) stream(n int) genStream {
 			s.docs = append(s.docs, g.unowned())
 		}
 	}
-	// which HPAs conflict: same resolved namespace, kind and name as an opted-in workload
-	opted := map[string]bool{}
-	for _, d := range s.docs {
-		if d.optedIn {
-			opted[d.kind+"/"+s.effectiveNS(d.namespace)+"/"+d.name] = true
-		}
-	}
-	for i := range s.docs {
-		d := &s.docs[i]
-		if d.kind == "HorizontalPodAutoscaler" && opted[d.targetKind+"/"+s.effectiveNS(d.namespace)+"/"+d.targetName] {
-			d.conflicts, d.owned = true, true
-		}
-	}
+	s.markConflicts()
 	// separators: Helm puts one before every document; sometimes the first has none
 	for i := range s.docs {
 		if i > 0 || g.r.Intn(3) > 0 {
@@ -222,6 +211,44 @@ func (g *streamGen) stream(n int) genStream {
 		}
 	}
 	return s
+}
+
+// markConflicts marks the HPAs that conflict: same resolved namespace, kind
+// and name as an opted-in workload; or, with the release namespace unknown,
+// the same kind and name as exactly one opted-in workload of which one of
+// the two names no namespace (and no opted-in workload in the HPA's own
+// namespace). An HPA that could be several workloads' is an error; such
+// HPAs are left out of the stream.
+func (s *genStream) markConflicts() {
+	opted := map[string]bool{}
+	var workloads []genDoc
+	for _, d := range s.docs {
+		if d.optedIn {
+			opted[d.kind+"/"+s.effectiveNS(d.namespace)+"/"+d.name] = true
+			workloads = append(workloads, d)
+		}
+	}
+	kept := s.docs[:0]
+	for _, d := range s.docs {
+		if d.kind == "HorizontalPodAutoscaler" {
+			assumed := 0
+			if s.releaseNamespace == "" {
+				for _, w := range workloads {
+					if w.kind == d.targetKind && w.name == d.targetName && w.namespace != d.namespace && (w.namespace == "" || d.namespace == "") {
+						assumed++
+					}
+				}
+			}
+			exact := opted[d.targetKind+"/"+s.effectiveNS(d.namespace)+"/"+d.targetName]
+			if !exact && assumed > 1 {
+				continue
+			}
+			d.conflicts = exact || assumed == 1
+			d.owned = d.conflicts
+		}
+		kept = append(kept, d)
+	}
+	s.docs = kept
 }
 
 // genOutputObjects holds what readGenOutput finds in a post-renderer output.

@@ -104,3 +104,50 @@ func Bombs() (configMap, inWorkload, asAnnotation string) {
 	asAnnotation = strings.Replace(OptedIn, "  annotations:\n", "  labels:\n"+AliasBomb("    ", 9)+"  annotations:\n    ml-autoscaling.io/max-replicas: *l9\n", 1)
 	return configMap, inWorkload, asAnnotation
 }
+
+// Nested returns a value of levels flow sequences nested in one another.
+func Nested(levels int) string {
+	return strings.Repeat("[", levels) + "x" + strings.Repeat("]", levels)
+}
+
+// ManyDocuments returns n small documents, each after a separator.
+func ManyDocuments(n int) string {
+	return strings.Repeat("---\na: 1\n", n)
+}
+
+// History returns a ScalingHistory for the Deployment ml/worker with n values.
+func History(n int) string {
+	return "apiVersion: ml-autoscaling.io/v1alpha1\nkind: ScalingHistory\nmetadata: {name: worker, namespace: ml}\nspec:\n" +
+		"  target: {apiVersion: apps/v1, kind: Deployment, name: worker, namespace: ml}\n  query: demand\n" +
+		"  start: \"2026-05-04T00:00:00Z\"\n  step: 1m\n  values: [" + strings.TrimSuffix(strings.Repeat("1,", n), ",") + "]\n"
+}
+
+// LimitInputs are inputs that exceed one stated limit each.
+type LimitInputs struct {
+	// TooLarge is an opted-in workload after a ConfigMap that makes the
+	// input one byte larger than the limit of the given size.
+	TooLarge string
+	// TooManyDocuments holds one document more than the given limit.
+	TooManyDocuments string
+	// DeepWorkload is an opted-in workload with a container argument nested
+	// past the given depth; DeepUnowned a ConfigMap nested as deep, then OptedIn.
+	DeepWorkload, DeepUnowned string
+	// TooManyValues is a history with one value more than the given limit.
+	TooManyValues string
+}
+
+// Limits returns the inputs for limits of the given sizes.
+func Limits(maxBytes, maxDocuments, maxDepth, maxValues int) LimitInputs {
+	deepArg := "        args: [" + Nested(maxDepth) + "]\n"
+	// "---\n" + big + "---\n" + OptedIn is maxBytes+1 long; a comment line pads big
+	room := maxBytes + 1 - 8 - len(OptedIn)
+	big := BigConfigMap(room - 200)
+	big += "#" + strings.Repeat("x", room-len(big)-2) + "\n"
+	return LimitInputs{
+		TooLarge:         "---\n" + big + "---\n" + OptedIn,
+		TooManyDocuments: ManyDocuments(maxDocuments + 1),
+		DeepWorkload:     strings.Replace(OptedIn, "        resources:\n", deepArg+"        resources:\n", 1),
+		DeepUnowned:      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep, namespace: ml}\ndata: {}\nextra: " + Nested(maxDepth) + "\n---\n" + OptedIn,
+		TooManyValues:    History(maxValues + 1),
+	}
+}

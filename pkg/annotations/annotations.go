@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -45,6 +47,9 @@ const (
 	KeyPredictive                    = "predictive"
 	KeyPredictiveQuery               = "predictive-query"
 	KeyHPAConflict                   = "hpa-conflict"
+	// KeyHPAName names KEDA's HPA; set on the workload only (a policy
+	// default would give every workload the same name).
+	KeyHPAName = "hpa-name"
 )
 
 // Keys lists every valid key of the contract, in documentation order.
@@ -53,7 +58,7 @@ var Keys = []string{
 	KeyPollingInterval, KeyCooldownPeriod, KeyRabbitMQQueue, KeyRabbitMQMessagesPerReplica,
 	KeyRabbitMQSecret, KeyPrometheusQuery, KeyPrometheusThreshold, KeyPrometheusActivationThreshold,
 	KeyCPUUtilization, KeyMemoryUtilization, KeyGPU, KeyGPUUtilization, KeyInferenceServer,
-	KeyQueuePerReplica, KeyGPUBudget, KeyPredictive, KeyPredictiveQuery, KeyHPAConflict,
+	KeyQueuePerReplica, KeyGPUBudget, KeyPredictive, KeyPredictiveQuery, KeyHPAConflict, KeyHPAName,
 }
 
 // MaxReplicasLimit is the largest replica bound accepted.
@@ -67,12 +72,23 @@ const (
 	DefaultQueuePerReplica    = 4
 )
 
-// Inference servers with a known queue-depth metric.
+// Inference servers with a known queue-depth metric, and "none": no
+// inference-server trigger, and no warning that none was detected.
 const (
 	ServerVLLM   = "vllm"
 	ServerTGI    = "tgi"
 	ServerTriton = "triton"
+	ServerNone   = "none"
 )
+
+// InferenceServerValues are the values the inference-server key accepts.
+var InferenceServerValues = []string{ServerVLLM, ServerTGI, ServerTriton, ServerNone}
+
+// MaxQueues is the most queues one rabbitmq-queue list may name.
+const MaxQueues = 50
+
+// maxQueueNameBytes is RabbitMQ's limit on a queue name.
+const maxQueueNameBytes = 255
 
 // Spec is the typed, validated autoscaling request of one workload.
 type Spec struct {
@@ -97,6 +113,8 @@ type Spec struct {
 	// PredictiveQuery is the demand query `record` uses ("" for its default).
 	PredictiveQuery string
 	HPAConflict     string
+	// HPAName is the chosen name of KEDA's HPA ("" when not chosen).
+	HPAName string
 	// Sources records where each key's effective value came from (see Source*).
 	Sources map[string]string
 	// Set records which keys were given explicitly (annotation, profile or policy defaults).
@@ -105,7 +123,9 @@ type Spec struct {
 
 // RabbitMQ is a QueueLength trigger request.
 type RabbitMQ struct {
-	Queue              string
+	// Queues are the queue names, in the order given (rabbitmq-queue is a
+	// comma-separated list); the desired count follows their summed backlog.
+	Queues             []string
 	MessagesPerReplica string
 	Secret             string
 }
@@ -140,6 +160,10 @@ func HasAny(ann map[string]string) bool {
 	return false
 }
 
+// CredentialAllowed says what an annotation holds instead of a credential.
+const CredentialAllowed = "no credentials in manifests: keep them in a Secret named by " + Prefix + KeyRabbitMQSecret +
+	" (the AMQP URL) or by the policy's spec.prometheus.authSecret (a bearer token); the generated TriggerAuthentication references it"
+
 type value struct {
 	v, source, field string
 }
@@ -162,9 +186,7 @@ func CheckKeys(ref diag.Ref, ann map[string]string) diag.List {
 			out.Errorf(ref, k, "", "the keys listed in the annotation reference", "%s", msg)
 			continue
 		}
-		if config.HasCredentials(ann[k]) {
-			out.Errorf(ref, k, config.RedactURL(ann[k]), "no credentials in manifests: put them in a Secret and name it with "+Prefix+KeyRabbitMQSecret+" or spec.prometheus.authSecret", "plaintext credential")
-		}
+		out.CredentialError(ref, k, ann[k], CredentialAllowed)
 	}
 	if v, ok := ann[Prefix+KeyEnabled]; ok {
 		if v := strings.TrimSpace(v); v != "true" && v != "false" {
@@ -250,7 +272,7 @@ func Parse(ref diag.Ref, ann map[string]string, policy *config.Policy) (*Spec, d
 	s.CooldownPeriod = p.optSeconds(KeyCooldownPeriod, 0)
 	if q := p.str(KeyRabbitMQQueue); q != "" {
 		s.RabbitMQ = &RabbitMQ{
-			Queue:              q,
+			Queues:             p.queues(KeyRabbitMQQueue),
 			MessagesPerReplica: p.positive(KeyRabbitMQMessagesPerReplica),
 			Secret:             p.secret(KeyRabbitMQSecret),
 		}
@@ -281,13 +303,16 @@ func Parse(ref diag.Ref, ann map[string]string, policy *config.Policy) (*Spec, d
 	s.GPU = p.enum(KeyGPU, "auto", "off")
 	s.GPUUtilization = p.int32(KeyGPUUtilization, 1, 100)
 	if p.has(KeyInferenceServer) {
-		s.InferenceServer = p.enum(KeyInferenceServer, ServerVLLM, ServerTGI, ServerTriton)
+		s.InferenceServer = p.enum(KeyInferenceServer, InferenceServerValues...)
 	}
 	s.QueuePerReplica = p.positive(KeyQueuePerReplica)
 	s.GPUBudget = p.optInt32(KeyGPUBudget, 1, MaxReplicasLimit)
 	s.Predictive = p.enum(KeyPredictive, "true", "false") == "true"
 	s.PredictiveQuery = p.str(KeyPredictiveQuery)
 	s.HPAConflict = p.enum(KeyHPAConflict, config.HPADelete, config.HPAAdopt, config.HPAError)
+	if p.has(KeyHPAName) {
+		s.HPAName = p.label(KeyHPAName)
+	}
 
 	if !out.HasErrors() {
 		if s.MinReplicas > s.MaxReplicas {
@@ -306,7 +331,9 @@ func Parse(ref diag.Ref, ann map[string]string, policy *config.Policy) (*Spec, d
 }
 
 // ValidateSettings checks the policy's defaults and every profile with the
-// same rules as annotations, so a bad policy fails even before any workload uses it.
+// same rules as annotations, so a bad policy fails even before any workload
+// uses it. (Credentials in them are refused by config.Parse, as in every
+// other policy value.)
 func ValidateSettings(policyRef diag.Ref, policy *config.Policy) diag.List {
 	var out diag.List
 	check := func(path string, s config.Settings) {
@@ -361,14 +388,13 @@ func (p *parser) validateOne(key string) {
 	case KeyGPU:
 		p.enum(key, "auto", "off")
 	case KeyInferenceServer:
-		p.enum(key, ServerVLLM, ServerTGI, ServerTriton)
+		p.enum(key, InferenceServerValues...)
+	case KeyRabbitMQQueue:
+		p.queues(key)
 	case KeyPredictive:
 		p.enum(key, "true", "false")
 	case KeyHPAConflict:
 		p.enum(key, config.HPADelete, config.HPAAdopt, config.HPAError)
-	}
-	if v := p.vals[key].v; config.HasCredentials(v) {
-		p.out.Errorf(p.ref, p.field(key), config.RedactURL(v), "no credentials in manifests: use a Secret", "plaintext credential")
 	}
 }
 
@@ -389,7 +415,7 @@ func (p *parser) fail(key, allowed, format string, args ...any) {
 	if v.source != "" && v.source != SourceAnnotation && v.source != SourceBuiltin {
 		msg += " (from " + v.source + ")"
 	}
-	p.out.Errorf(p.ref, p.field(key), config.RedactURL(v.v), allowed, "%s", msg)
+	p.out.Errorf(p.ref, p.field(key), v.v, allowed, "%s", msg)
 }
 
 func (p *parser) int32(key string, lo, hi int) int32 {
@@ -468,6 +494,49 @@ func (p *parser) secret(key string) string {
 	}
 	if !config.IsDNSName(v) {
 		p.fail(key, "the name of a Secret in the workload's namespace (lower-case DNS subdomain)", "not a valid Secret name")
+		return ""
+	}
+	return v
+}
+
+// queues reads a comma-separated list of queue names: each name is trimmed,
+// non-empty, valid UTF-8 without control characters, at most 255 bytes
+// (RabbitMQ's limit) and given once; at most MaxQueues names.
+func (p *parser) queues(key string) []string {
+	allowed := fmt.Sprintf("one queue name, or up to %d names separated by commas (e.g. \"celery,celery.priority\"); each name non-empty, at most %d bytes, without control characters, given once", MaxQueues, maxQueueNameBytes)
+	parts := strings.Split(p.vals[key].v, ",")
+	if len(parts) > MaxQueues {
+		p.fail(key, allowed, "%d queues named", len(parts))
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for i, q := range parts {
+		q = strings.TrimSpace(q)
+		switch {
+		case q == "":
+			p.fail(key, allowed, "queue %d of the list is empty", i+1)
+		case len(q) > maxQueueNameBytes:
+			p.fail(key, allowed, "queue %d of the list is %d bytes long", i+1, len(q))
+		case !utf8.ValidString(q) || strings.IndexFunc(q, unicode.IsControl) >= 0:
+			p.fail(key, allowed, "queue %d of the list holds a control character or invalid UTF-8", i+1)
+		case seen[q]:
+			p.fail(key, allowed, "queue %q is named twice", q)
+		default:
+			seen[q] = true
+			out = append(out, q)
+			continue
+		}
+		return nil
+	}
+	return out
+}
+
+// label reads a DNS-1123 label (an object name of at most 63 characters).
+func (p *parser) label(key string) string {
+	v := p.vals[key].v
+	if !config.IsDNSLabel(v) {
+		p.fail(key, "a DNS-1123 label: 1 to 63 lower-case letters, digits and '-', starting and ending with a letter or digit", "not a valid HPA name")
 		return ""
 	}
 	return v

@@ -7,6 +7,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 var ref = diag.Ref{Kind: "Deployment", Namespace: "ml", Name: "w"}
@@ -72,6 +73,17 @@ func TestParseErrors(t *testing.T) {
 		{"unknown profile suggests", ann(KeyCPUUtilization, "50", KeyProfile, "celery-workr"), []string{"did you mean celery-worker?"}},
 		{"bad gpu value", ann(KeyCPUUtilization, "50", KeyGPU, "on"), []string{"auto, off"}},
 		{"gpu utilization above 100", ann(KeyCPUUtilization, "50", KeyGPUUtilization, "120"), []string{"from 1 to 100"}},
+		{"unknown inference server", ann(KeyCPUUtilization, "50", KeyInferenceServer, "sglang"), []string{"vllm, tgi, triton, none"}},
+		{"empty queue in list", ann(KeyRabbitMQQueue, "celery,,celery.priority", KeyRabbitMQSecret, "rmq"), []string{"queue 2 of the list is empty", "separated by commas"}},
+		{"trailing comma", ann(KeyRabbitMQQueue, "celery,", KeyRabbitMQSecret, "rmq"), []string{"queue 2 of the list is empty"}},
+		{"queue named twice", ann(KeyRabbitMQQueue, "a, b ,a", KeyRabbitMQSecret, "rmq"), []string{`queue "a" is named twice`}},
+		{"control character", ann(KeyRabbitMQQueue, "a\tb", KeyRabbitMQSecret, "rmq"), []string{"control character"}},
+		{"queue name too long", ann(KeyRabbitMQQueue, strings.Repeat("q", 256), KeyRabbitMQSecret, "rmq"), []string{"256 bytes long"}},
+		{"too many queues", ann(KeyRabbitMQQueue, strings.Repeat("q,", MaxQueues)+"q", KeyRabbitMQSecret, "rmq"), []string{"51 queues named"}},
+		{"hpa name too long", ann(KeyCPUUtilization, "50", KeyHPAName, strings.Repeat("h", 64)), []string{"ml-autoscaling.io/hpa-name", "not a valid HPA name", "1 to 63 lower-case letters"}},
+		{"hpa name with a dot", ann(KeyCPUUtilization, "50", KeyHPAName, "my.hpa"), []string{`"my.hpa"`, "not a valid HPA name"}},
+		{"hpa name upper case", ann(KeyCPUUtilization, "50", KeyHPAName, "MyHPA"), []string{"not a valid HPA name"}},
+		{"hpa name empty", ann(KeyCPUUtilization, "50", KeyHPAName, ""), []string{"not a valid HPA name"}},
 	}
 	p := policyWith(t, config.Spec{Profiles: map[string]config.Settings{"celery-worker": {}}})
 	for _, c := range cases {
@@ -87,6 +99,42 @@ func TestParseErrors(t *testing.T) {
 			require.NotContains(t, msg, ":p@", "credentials never repeated")
 		})
 	}
+}
+
+func TestRabbitMQQueueList(t *testing.T) {
+	cases := []struct {
+		value string
+		want  []string
+	}{
+		{"celery", []string{"celery"}},
+		{"events.process_event, events.save_event ,default", []string{"events.process_event", "events.save_event", "default"}},
+		{"a.b*c(d)|e[f]^$", []string{"a.b*c(d)|e[f]^$"}},
+	}
+	for _, c := range cases {
+		spec, d := Parse(ref, ann(KeyRabbitMQQueue, c.value, KeyRabbitMQSecret, "rmq"), config.Default())
+		require.Empty(t, d, c.value)
+		require.Equal(t, c.want, spec.RabbitMQ.Queues, c.value)
+	}
+	d := ValidateSettings(diag.Ref{Kind: "MLAutoscalingPolicy", Name: "p"}, policyWith(t, config.Spec{Defaults: config.Settings{RabbitMQQueue: s("a,,b")}}))
+	require.Contains(t, d.Error(), "spec.defaults.rabbitmqQueue")
+	spec, d := Parse(ref, ann(KeyCPUUtilization, "50", KeyInferenceServer, ServerNone), config.Default())
+	require.Empty(t, d)
+	require.Equal(t, ServerNone, spec.InferenceServer)
+}
+
+func TestHPAName(t *testing.T) {
+	spec, d := Parse(ref, ann(KeyCPUUtilization, "50", KeyHPAName, "worker-hpa"), config.Default())
+	require.Empty(t, d)
+	require.Equal(t, "worker-hpa", spec.HPAName)
+	spec, d = Parse(ref, ann(KeyCPUUtilization, "50", KeyHPAName, strings.Repeat("h", 63)), config.Default())
+	require.Empty(t, d)
+	require.Len(t, spec.HPAName, 63)
+	spec, _ = Parse(ref, ann(KeyCPUUtilization, "50"), config.Default())
+	require.Empty(t, spec.HPAName)
+	n, err := yaml.Parse("apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec:\n  defaults: {hpaName: x}\n")
+	require.NoError(t, err)
+	_, pd := config.Parse(n)
+	require.True(t, pd.HasErrors(), "one HPA name for every workload would clash: annotation only")
 }
 
 func TestDurationsAndNumbersAreNormalised(t *testing.T) {
@@ -114,4 +162,37 @@ func TestValidateSettingsChecksPolicyValues(t *testing.T) {
 func TestCheckKeysOnDisabledWorkload(t *testing.T) {
 	d := CheckKeys(ref, map[string]string{Prefix + "enabeld": "true"})
 	require.Contains(t, d.Error(), "did you mean ml-autoscaling.io/enabled?")
+}
+
+// TestCredentialInEveryAnnotation puts credentials into every annotation:
+// each is an error naming the annotation and what carries the credential,
+// the secret is never repeated, and no Spec comes back (so nothing reaches
+// a generated object). PromQL label matchers are not credentials.
+func TestCredentialInEveryAnnotation(t *testing.T) {
+	const secret = "s3cr3tValue"
+	values := map[string]struct{ value, what string }{
+		"auth_token":    {"sum(up) http://prom:9090/?auth_token=" + secret, "query parameter auth_token"},
+		"client_secret": {`sum(up{instance="http://h/api?x=1&client_secret=` + secret + `"})`, "query parameter client_secret"},
+		"user info":     {"amqp://celery:" + secret + "@rabbitmq.ml:5672/", "user information"},
+		"bare token":    {"token=" + secret, "query parameter token"},
+	}
+	for _, key := range Keys {
+		for name, v := range values {
+			t.Run(key+"/"+name, func(t *testing.T) {
+				a := ann(KeyCPUUtilization, "50", KeyPrometheusThreshold, "1", KeyPrometheusQuery, "sum(up)", key, v.value)
+				spec, d := Parse(ref, a, config.Default())
+				require.Nil(t, spec)
+				msg := d.Error()
+				require.Contains(t, msg, "Deployment/ml/w: "+Prefix+key+": ")
+				require.Contains(t, msg, "plaintext credential: "+v.what)
+				require.Contains(t, msg, "allowed: no credentials in manifests")
+				require.NotContains(t, msg, secret)
+			})
+		}
+	}
+	for _, q := range []string{`sum(rate(http_requests_total{key="x"}[5m]))`, `sum(token_count{job="a", token="b"})`, `sum(x{instance="http://h:9090"} @ end())`} {
+		spec, d := Parse(ref, ann(KeyPrometheusQuery, q, KeyPrometheusThreshold, "1"), config.Default())
+		require.Empty(t, d, q)
+		require.Equal(t, q, spec.Prometheus.Query)
+	}
 }

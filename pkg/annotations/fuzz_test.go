@@ -5,13 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"runtime"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ml-autoscaling/ml-autoscaling/internal/leaktest"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -165,39 +165,12 @@ func checkDiagnostic(t *testing.T, x diag.Diagnostic) {
 	}
 }
 
-// userinfoSecret and querySecret find the secret part of a credential:
-// the password of scheme://user:password@host and a password/token query
-// parameter (the forms config.HasCredentials detects).
-var (
-	userinfoSecret = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:([^/@\s]+)@`)
-	querySecret    = regexp.MustCompile(`(?i)[?&](?:password|passwd|pass|token|access_token|apikey|api_key)=([^&#\s]+)`)
-)
-
-// checkNoLeak fails when a diagnostic repeats a secret found in the input
-// values. Secrets shorter than 6 characters are ignored (too likely to occur
-// by chance). Leaks are a known, reported bug (diagnostic values are not
-// always redacted, and query-parameter secrets never are): with
-// ML_AUTOSCALING_FUZZ_SKIP_KNOWN=1 they skip the input instead of failing,
-// so that a long fuzzing run can look for other problems.
+// checkNoLeak fails when a diagnostic repeats a secret of an annotation value.
 func checkNoLeak(t *testing.T, ann map[string]string, d diag.List) {
 	t.Helper()
 	for _, v := range ann {
-		for _, re := range []*regexp.Regexp{userinfoSecret, querySecret} {
-			for _, m := range re.FindAllStringSubmatch(v, -1) {
-				secret := m[1]
-				if len(secret) < 6 || strings.Contains(secret, "REDACTED") {
-					continue
-				}
-				for _, x := range d {
-					if !strings.Contains(x.Value, secret) {
-						continue
-					}
-					if skipKnown() {
-						t.Skipf("known bug: diagnostic repeats a credential: %s", x.Error())
-					}
-					t.Fatalf("diagnostic repeats the secret %q of %q: %s", secret, v, x.Error())
-				}
-			}
+		if secret, msg := leaktest.Repeated(v, d); secret != "" {
+			t.Fatalf("diagnostic repeats the secret %q of %q: %s", secret, v, msg)
 		}
 	}
 }
@@ -227,7 +200,7 @@ func checkSpec(t *testing.T, s *annotations.Spec) {
 		t.Fatalf("gpu = %q", s.GPU)
 	}
 	switch s.InferenceServer {
-	case "", annotations.ServerVLLM, annotations.ServerTGI, annotations.ServerTriton:
+	case "", annotations.ServerVLLM, annotations.ServerTGI, annotations.ServerTriton, annotations.ServerNone:
 	default:
 		t.Fatalf("inference server %q", s.InferenceServer)
 	}
@@ -237,22 +210,20 @@ func checkSpec(t *testing.T, s *annotations.Spec) {
 		t.Fatalf("hpa conflict %q", s.HPAConflict)
 	}
 	if r := s.RabbitMQ; r != nil {
-		if r.Queue == "" || r.MessagesPerReplica == "" {
+		if len(r.Queues) == 0 || r.MessagesPerReplica == "" {
 			t.Fatalf("RabbitMQ trigger without queue or target: %+v", r)
 		}
-		if config.HasCredentials(r.Queue) || config.HasCredentials(r.Secret) {
+		if diag.HasCredential(strings.Join(r.Queues, ",")) || diag.HasCredential(r.Secret) {
 			t.Fatalf("credential accepted in a RabbitMQ setting: %+v", r)
 		}
 	}
 	if p := s.Prometheus; p != nil && (p.Query == "" || p.Threshold == "") {
 		t.Fatalf("Prometheus trigger without query or threshold: %+v", p)
 	}
+	if p := s.Prometheus; p != nil && diag.HasCredential(p.Query) {
+		t.Fatalf("credential accepted in a Prometheus query: %q", p.Query)
+	}
 }
-
-// skipKnown reports whether inputs that hit an already reported bug should
-// be skipped rather than fail (ML_AUTOSCALING_FUZZ_SKIP_KNOWN=1), for long
-// fuzzing runs; plain go test always fails on them.
-func skipKnown() bool { return os.Getenv("ML_AUTOSCALING_FUZZ_SKIP_KNOWN") == "1" }
 
 // within runs fn and fails the test, with every goroutine's stack, when fn
 // does not return within limit: a hang becomes a failing input instead of a

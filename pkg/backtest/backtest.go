@@ -6,9 +6,18 @@
 //     scales down only after Cooldown (what KEDA + the HPA do on their own);
 //   - static-p90: the same with a constant floor at the p90 of the training
 //     demand;
-//   - predictive: the same with the predictive schedule (pkg/predict) as the
-//     floor, re-planned every Replan on the data up to that moment;
+//   - predictive: the same with the predictive schedule (pkg/predict, cron
+//     windows that may nest) as the floor, re-planned every Replan on the
+//     data up to that moment; predictive-runs: the same with one window per
+//     run of the step function (the older model);
+//   - live-daily, live-weekly, live-daily+weekly: the same with the live
+//     seasonal floor (predict.LiveFloorAt), which reads the demand one day,
+//     one week or both earlier, ahead by the lead, at every moment;
+//   - predictive+live: the larger of the schedule and the weekly live floor;
 //   - oracle: capacity equal to demand at every instant.
+//
+// Choose picks, from a report, the strategy that cuts under-provisioning
+// most within a cost guard.
 //
 // Training is everything before the last Holdout of the series; the
 // hold-out is simulated on a one-minute grid (demand of a sample holds for
@@ -62,6 +71,9 @@ type Config struct {
 	// Options are the planning options; Options.MinReplicas is the floor of
 	// every strategy except the oracle.
 	Options predict.Options
+	// Live holds the live floors' lead, window, headroom and quantile; their
+	// offsets and bounds come from the strategy and from Options.
+	Live predict.LiveOptions
 }
 
 // DefaultConfig returns the defaults of `ml-autoscaling backtest`: 7 days
@@ -80,6 +92,7 @@ func DefaultConfig() Config {
 		Resolution:     time.Minute,
 		StaticQuantile: 0.9,
 		Options:        o,
+		Live:           predict.DefaultLiveOptions(),
 	}
 }
 
@@ -101,7 +114,10 @@ func (c Config) Validate() error {
 	case c.MaxReplicas < 0:
 		return fmt.Errorf("backtest: max replicas %d is negative: use 0 for no cap", c.MaxReplicas)
 	}
-	return c.Options.Validate()
+	if err := c.Options.Validate(); err != nil {
+		return err
+	}
+	return c.liveOptions(predict.Day, predict.Week).Validate()
 }
 
 // Result is what one strategy did over the hold-out.
@@ -124,12 +140,18 @@ type Report struct {
 	// Demand is the demand in replicas at every step (NaN: gap, not
 	// counted by any strategy).
 	Demand []float64
-	// Results holds reactive-only, static-p90, predictive and oracle, in
-	// that order.
+	// Results holds reactive-only, static-p90, predictive, the other
+	// predictive strategies (Strategies) and oracle, in that order.
 	Results []Result
 	// Floor is the predictive floor at every step (MinReplicas when the
 	// plan declined).
 	Floor []float64
+	// Floors holds the floor of every strategy that has one, by name.
+	Floors map[string][]float64
+	// LiveFallbacks counts, per strategy with a live floor, the hold-out
+	// steps at which some offset had no demand recorded one period earlier
+	// (the floor used the other offset, or none).
+	LiveFallbacks map[string]int
 	// StaticFloor is the static floor's level.
 	StaticFloor int
 	// Plans is how many times the schedule was planned; Declines how many
@@ -180,41 +202,30 @@ func Run(demand predict.Series, cfg Config) (*Report, error) {
 	}
 	minR := cfg.Options.MinReplicas
 	train := demand.Slice(demand.Start, hold)
+	if err := requireData(train.Values, "training data (before the hold-out", demand.Start, hold); err != nil {
+		return nil, err
+	}
+	if err := requireData(dem[warm:], "hold-out (the last "+cfg.Holdout.String(), hold, end); err != nil {
+		return nil, err
+	}
 	static := minR
 	if q := Quantile(train.Values, cfg.StaticQuantile); !math.IsNaN(q) {
 		static = max(minR, int(math.Ceil(q-1e-9)))
 	}
 
 	rep := &Report{Start: hold, Resolution: res, StaticFloor: static}
-	floor := make([]float64, n)
-	for i := range floor {
-		floor[i] = float64(minR)
-	}
-	seen := map[string]bool{}
-	for t := hold; t.Before(end); t = t.Add(cfg.Replan) {
-		sc, err := predict.Plan(demand.Slice(demand.Start, t), cfg.Options)
-		rep.Plans++
-		rep.Schedules = append(rep.Schedules, sc)
-		if err != nil {
-			if !predict.IsDecline(err) {
-				return nil, err
-			}
-			rep.Declines++
-			if !seen[err.Error()] {
-				seen[err.Error()] = true
-				rep.Warnings = append(rep.Warnings, err.Error())
-			}
-			continue
-		}
-		lo := int(t.Sub(gridStart) / res)
-		hi := min(n, int(t.Add(cfg.Replan).Sub(gridStart)/res))
-		for i := lo; i < hi; i++ {
-			floor[i] = float64(sc.ReplicasAt(gridStart.Add(time.Duration(i) * res)))
-		}
+	g := grid{start: gridStart, res: res, n: n, hold: hold, end: end}
+	floor, err := planFloor(demand, cfg, cfg.Options, g, rep)
+	if err != nil {
+		return nil, err
 	}
 	staticFloor := make([]float64, n)
 	for i := range staticFloor {
 		staticFloor[i] = float64(static)
+	}
+	floors, err := otherFloors(demand, cfg, g, floor, rep)
+	if err != nil {
+		return nil, err
 	}
 	lag := int(cfg.Lag / res)
 	cool := int(cfg.Cooldown / res)
@@ -225,16 +236,91 @@ func Run(demand predict.Series, cfg Config) (*Report, error) {
 		{StrategyReactive, Simulate(dem, nil, lag, cool, minR, cfg.MaxReplicas)},
 		{StrategyStatic, Simulate(dem, staticFloor, lag, cool, minR, cfg.MaxReplicas)},
 		{StrategyPredictive, Simulate(dem, floor, lag, cool, minR, cfg.MaxReplicas)},
-		{StrategyOracle, oracle(dem, minR)},
 	}
+	for _, f := range floors {
+		sims = append(sims, struct {
+			name string
+			cap  []float64
+		}{f.name, Simulate(dem, f.floor, lag, cool, minR, cfg.MaxReplicas)})
+	}
+	sims = append(sims, struct {
+		name string
+		cap  []float64
+	}{StrategyOracle, oracle(dem, minR)})
 	rep.Demand = dem[warm:]
 	rep.Floor = floor[warm:]
+	rep.Floors = map[string][]float64{StrategyPredictive: rep.Floor}
+	for _, f := range floors {
+		rep.Floors[f.name] = f.floor[warm:]
+	}
 	for _, s := range sims {
 		r := Result{Strategy: s.name, Capacity: s.cap[warm:]}
 		r.ReplicaHours, r.UnderReplicaHours = Score(rep.Demand, r.Capacity, res)
 		rep.Results = append(rep.Results, r)
 	}
 	return rep, nil
+}
+
+// requireData fails when values holds no recorded demand (every value is a
+// gap): no strategy could be measured, and every ratio would be NaN.
+func requireData(values []float64, part string, from, to time.Time) error {
+	for _, v := range values {
+		if !math.IsNaN(v) {
+			return nil
+		}
+	}
+	return fmt.Errorf("backtest: the %s, %s to %s) holds no recorded demand, only gaps: nothing to measure; record a history with data there, or change --holdout",
+		part, from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04"))
+}
+
+// grid is the simulation grid: n steps of res from start; the hold-out is
+// [hold, end).
+type grid struct {
+	start     time.Time
+	res       time.Duration
+	n         int
+	hold, end time.Time
+}
+
+// at returns the time of grid step i.
+func (g grid) at(i int) time.Time { return g.start.Add(time.Duration(i) * g.res) }
+
+// planFloor plans the schedule with o every Replan over the hold-out, on
+// the data up to that moment, and returns its floor on the grid
+// (MinReplicas after a decline). With rep it records the plans, declines
+// and warnings there.
+func planFloor(demand predict.Series, cfg Config, o predict.Options, g grid, rep *Report) ([]float64, error) {
+	floor := make([]float64, g.n)
+	for i := range floor {
+		floor[i] = float64(o.MinReplicas)
+	}
+	seen := map[string]bool{}
+	for t := g.hold; t.Before(g.end); t = t.Add(cfg.Replan) {
+		sc, err := predict.Plan(demand.Slice(demand.Start, t), o)
+		if rep != nil {
+			rep.Plans++
+			rep.Schedules = append(rep.Schedules, sc)
+		}
+		if err != nil {
+			if !predict.IsDecline(err) {
+				return nil, err
+			}
+			if rep != nil {
+				rep.Declines++
+				if !seen[err.Error()] {
+					seen[err.Error()] = true
+					rep.Warnings = append(rep.Warnings, err.Error())
+				}
+			}
+			continue
+		}
+		lo := int(t.Sub(g.start) / g.res)
+		hi := min(g.n, int(t.Add(cfg.Replan).Sub(g.start)/g.res))
+		for i := lo; i < hi; i++ {
+			floor[i] = float64(sc.ReplicasAt(g.at(i)))
+		}
+	}
+	return floor, nil
 }
 
 // Simulate runs the reactive autoscaler over demand (one value per grid

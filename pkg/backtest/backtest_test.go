@@ -57,7 +57,7 @@ func dailyDemand(days int) predict.Series {
 func TestRunOnADailyCycle(t *testing.T) {
 	r, err := Run(dailyDemand(21), DefaultConfig())
 	require.NoError(t, err)
-	require.Len(t, r.Results, 4)
+	require.Len(t, r.Results, len(Strategies))
 	assert.Equal(t, 7, r.Plans)
 	assert.Zero(t, r.Declines)
 	assert.Len(t, r.Demand, 7*24*60)
@@ -98,6 +98,15 @@ func TestRunDeclines(t *testing.T) {
 	assert.Contains(t, buf.String(), "warning: no predictive schedule")
 }
 
+// gaps returns a copy of s with the values from index i to j (exclusive) set to NaN.
+func gaps(s predict.Series, i, j int) predict.Series {
+	s.Values = append([]float64(nil), s.Values...)
+	for k := i; k < j && k < len(s.Values); k++ {
+		s.Values[k] = math.NaN()
+	}
+	return s
+}
+
 func TestRunErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -107,6 +116,9 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{"too short", dailyDemand(7), nil, "not more than the hold-out 168h0m0s: there is no training data"},
 		{"no step", predict.Series{Values: []float64{1}}, nil, "series step 0s is invalid"},
+		{"all gaps", gaps(dailyDemand(14), 0, 14*288), nil, "the training data (before the hold-out, 2026-05-04 00:00 to 2026-05-11 00:00) holds no recorded demand, only gaps"},
+		{"hold-out all gaps", gaps(dailyDemand(14), 7*288, 14*288), nil, "the hold-out (the last 168h0m0s, 2026-05-11 00:00 to 2026-05-18 00:00) holds no recorded demand"},
+		{"training all gaps", gaps(dailyDemand(14), 0, 7*288), nil, "the training data (before the hold-out"},
 		{"resolution", dailyDemand(14), func(c *Config) { c.Resolution = 0 }, "resolution 0s is invalid"},
 		{"hold-out", dailyDemand(14), func(c *Config) { c.Holdout = 0 }, "hold-out 0s is invalid"},
 		{"replan", dailyDemand(14), func(c *Config) { c.Replan = 0 }, "re-plan interval 0s is invalid"},

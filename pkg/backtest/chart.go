@@ -18,9 +18,22 @@ import (
 // to the maximum of each bucket (peaks stay visible).
 const chartPoints = 2400
 
+// strategyColors gives every strategy drawn a colour (the oracle is the
+// demand line).
+var strategyColors = map[string]color.RGBA{
+	StrategyReactive:       {214, 39, 40, 255},
+	StrategyStatic:         {255, 127, 14, 255},
+	StrategyPredictive:     {31, 119, 180, 255},
+	StrategyPredictiveRuns: {23, 190, 207, 255},
+	StrategyLiveDaily:      {188, 189, 34, 255},
+	StrategyLiveWeekly:     {148, 103, 189, 255},
+	StrategyLiveBoth:       {227, 119, 194, 255},
+	StrategyPredictiveLive: {140, 86, 75, 255},
+}
+
 // Chart draws the report's hold-out as an SVG or PNG (format "svg" or
-// "png"): demand, the capacity of reactive-only, static-p90 and
-// predictive, and the predictive floor, against time, under title.
+// "png"): demand, the capacity of every strategy but the oracle, and the
+// predictive floor, against time, under title.
 func Chart(w io.Writer, format, title string, r *Report) error {
 	format = strings.ToLower(format)
 	if format != "svg" && format != "png" {
@@ -42,20 +55,9 @@ func Chart(w io.Writer, format, title string, r *Report) error {
 	series := []chartLine{
 		{"demand", r.Demand, color.RGBA{150, 150, 150, 255}, 1, nil},
 	}
-	cols := map[string]color.RGBA{
-		StrategyReactive:   {214, 39, 40, 255},
-		StrategyStatic:     {255, 127, 14, 255},
-		StrategyPredictive: {31, 119, 180, 255},
-	}
 	for _, res := range r.Results {
-		if c, ok := cols[res.Strategy]; ok {
-			series = append(series, struct {
-				name  string
-				vals  []float64
-				col   color.RGBA
-				width vg.Length
-				dash  []vg.Length
-			}{res.Strategy, res.Capacity, c, 1, nil})
+		if c, ok := strategyColors[res.Strategy]; ok {
+			series = append(series, chartLine{res.Strategy, res.Capacity, c, 1, nil})
 		}
 	}
 	series = append(series, chartLine{"predictive floor", r.Floor, color.RGBA{44, 160, 44, 255}, 1.5, []vg.Length{vg.Points(4), vg.Points(2)}})

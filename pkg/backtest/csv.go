@@ -50,10 +50,6 @@ func ReadCSV(r io.Reader, column string) (predict.Series, error) {
 	if err != nil {
 		return predict.Series{}, err
 	}
-	type row struct {
-		t time.Time
-		v float64
-	}
 	var rows []row
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
@@ -74,27 +70,54 @@ func ReadCSV(r io.Reader, column string) (predict.Series, error) {
 		if err != nil {
 			return predict.Series{}, fmt.Errorf("backtest: CSV line %d, column %q: %w", line, header[vcol], err)
 		}
-		rows = append(rows, row{t.Truncate(time.Minute), v})
+		rows = append(rows, row{t.Truncate(time.Minute), v, line})
 	}
 	if len(rows) < 2 {
 		return predict.Series{}, fmt.Errorf("backtest: CSV has %d data rows: at least 2 are needed to tell the step", len(rows))
 	}
 	slices.SortStableFunc(rows, func(a, b row) int { return a.t.Compare(b.t) })
+	for i := 1; i < len(rows); i++ {
+		if a, b := rows[i-1], rows[i]; a.t.Equal(b.t) {
+			first, second := min(a.line, b.line), max(a.line, b.line)
+			return predict.Series{}, fmt.Errorf("backtest: CSV line %d repeats the timestamp %s of line %d (read to the minute): each time may appear once", second, b.t.Format(time.DateTime), first)
+		}
+	}
 	step, err := modeStep(len(rows), func(i int) time.Time { return rows[i].t })
 	if err != nil {
 		return predict.Series{}, err
 	}
+	return placeOnGrid(rows, step)
+}
+
+// row is one data row of a CSV: its time (floored to the minute), value
+// and line number.
+type row struct {
+	t    time.Time
+	v    float64
+	line int
+}
+
+// placeOnGrid puts sorted rows on a regular grid of step from the first
+// row's time; grid points without a row are NaN. Two rows in one step are
+// an error naming both lines: one would silently replace the other.
+func placeOnGrid(rows []row, step time.Duration) (predict.Series, error) {
 	start := rows[0].t
 	n := int(rows[len(rows)-1].t.Sub(start)/step) + 1
 	if n > maxGrid {
 		return predict.Series{}, fmt.Errorf("backtest: CSV spans %d steps of %v: at most %d are allowed", n, step, maxGrid)
 	}
 	vals := make([]float64, n)
+	from := make([]int, n) // the line placed at each grid point, 0 for none
 	for i := range vals {
 		vals[i] = math.NaN()
 	}
 	for _, r := range rows {
-		vals[int(r.t.Sub(start)/step)] = r.v
+		i := int(r.t.Sub(start) / step)
+		if from[i] != 0 {
+			return predict.Series{}, fmt.Errorf("backtest: CSV lines %d and %d fall in the same %v step from %s (the step is the most common gap between rows): rows must be at least one step apart",
+				min(from[i], r.line), max(from[i], r.line), step, start.Add(time.Duration(i)*step).Format(time.DateTime))
+		}
+		vals[i], from[i] = r.v, r.line
 	}
 	return predict.Series{Start: start, Step: step, Values: vals}, nil
 }
@@ -154,6 +177,9 @@ func parseValue(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("value %q is not a number: use a finite decimal number, or leave it empty for a gap", s)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("value %q is negative: demand is 0 or more (leave the cell empty for a gap)", s)
 	}
 	return v, nil
 }

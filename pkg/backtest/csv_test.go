@@ -51,7 +51,11 @@ func TestReadCSV(t *testing.T) {
 		{name: "bad time", in: "timestamp,value\nyesterday,1\n", wantErr: `CSV line 2: timestamp "yesterday" is not a time: use YYYY-MM-DD HH:MM:SS (UTC) or RFC 3339`},
 		{name: "bad value", in: "timestamp,value\n2014-04-10 00:00:00,lots\n", wantErr: `CSV line 2, column "value": value "lots" is not a number`},
 		{name: "short row", in: "timestamp,a,value\n2014-04-10 00:00:00,1\n", wantErr: "CSV line 2 has 2 fields: the header has 3"},
-		{name: "all times equal", in: "timestamp,value\n2014-04-10 00:00:00,1\n2014-04-10 00:00:00,2\n", wantErr: "CSV timestamps are all equal"},
+		{name: "all times equal", in: "timestamp,value\n2014-04-10 00:00:00,1\n2014-04-10 00:00:00,2\n", wantErr: "CSV line 3 repeats the timestamp 2014-04-10 00:00:00 of line 2"},
+		{name: "negative value", in: "timestamp,value\n2014-04-10 00:00:00,1\n2014-04-10 00:05:00,-2\n", wantErr: `CSV line 3, column "value": value "-2" is negative: demand is 0 or more`},
+		{name: "duplicated timestamp", in: "timestamp,value\n2014-04-10 00:00:00,1\n2014-04-10 00:05:00,2\n2014-04-10 00:10:00,3\n2014-04-10 00:05:00,4\n", wantErr: "CSV line 5 repeats the timestamp 2014-04-10 00:05:00 of line 3 (read to the minute)"},
+		{name: "same minute", in: "timestamp,value\n2014-04-10 00:00:10,1\n2014-04-10 00:00:50,2\n2014-04-10 00:05:00,3\n2014-04-10 00:10:00,3\n", wantErr: "CSV line 3 repeats the timestamp 2014-04-10 00:00:00 of line 2"},
+		{name: "two rows in one step", in: "timestamp,value\n2014-04-10 00:00:00,1\n2014-04-10 00:05:00,2\n2014-04-10 00:07:00,9\n2014-04-10 00:10:00,3\n2014-04-10 00:15:00,3\n", wantErr: "CSV lines 3 and 4 fall in the same 5m0s step from 2014-04-10 00:05:00"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,6 +58,10 @@ func TestTradeOffSweep(t *testing.T) {
 	for _, k := range []int{4, 16, 48} {
 		add(fmt.Sprintf("max windows %d", k), func(o *predict.Options) { o.MaxWindows = k })
 	}
+	// The same budgets with one window per run (no nesting).
+	for _, k := range []int{4, 8, 16} {
+		add(fmt.Sprintf("run windows, max %d", k), func(o *predict.Options) { o.MaxWindows, o.Windows = k, predict.WindowsRuns })
+	}
 	for _, hl := range []time.Duration{72 * time.Hour, 336 * time.Hour} {
 		add(fmt.Sprintf("half-life %v", hl), func(o *predict.Options) { o.HalfLife = hl })
 	}
@@ -93,6 +97,49 @@ func TestTradeOffSweep(t *testing.T) {
 			fmt.Fprintf(&out, "  %5.1f%% %+6.1f%%%s", 100*c.UnderReduction, 100*c.ExtraReplicaHours, mark)
 		}
 		fmt.Fprintf(&out, "   %d\n", met)
+	}
+	t.Log(out.String())
+}
+
+// TestWindowModelExcess prints, per trace, how far above its profile the
+// step function of each window model lies (replica-hours of the step
+// function over those of the profile, less 1, averaged over the plans of
+// the hold-out) at the default budget of 8 windows: one window per run,
+// nested windows, and one window per run with twice the budget (a bound
+// nested windows cannot beat). It only runs with BACKTEST_SWEEP=1.
+func TestWindowModelExcess(t *testing.T) {
+	if os.Getenv("BACKTEST_SWEEP") == "" {
+		t.Skip("optional: set BACKTEST_SWEEP=1 to print the window models' excess over the profile")
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "\n%-18s %6s %14s %14s %14s\n", "trace", "plans", "runs, 8", "nested, 8", "runs, 16")
+	for _, tc := range traceCases {
+		if tc.declines {
+			continue
+		}
+		d := loadDemand(t, tc)
+		cfg := DefaultConfig()
+		hold := d.End().Add(-cfg.Holdout)
+		var sums [3]float64
+		plans := 0
+		for at := hold; at.Before(d.End()); at = at.Add(cfg.Replan) {
+			sc, err := predict.Plan(d.Slice(d.Start, at), cfg.Options)
+			require.NoError(t, err)
+			var prof int64
+			for _, v := range sc.SlotProfile {
+				prof += int64(v)
+			}
+			minR, k := cfg.Options.MinReplicas, cfg.Options.MaxWindows
+			_, runs := predict.OptimalSteps(sc.SlotProfile, minR, k)
+			_, nested := predict.OptimalNestedSteps(sc.SlotProfile, minR, k)
+			_, runs2 := predict.OptimalSteps(sc.SlotProfile, minR, 2*k)
+			for i, c := range []int64{runs, nested, runs2} {
+				sums[i] += float64(c)/float64(prof) - 1
+			}
+			plans++
+		}
+		fmt.Fprintf(&out, "%-18s %6d %13.1f%% %13.1f%% %13.1f%%\n", tc.name, plans,
+			100*sums[0]/float64(plans), 100*sums[1]/float64(plans), 100*sums[2]/float64(plans))
 	}
 	t.Log(out.String())
 }

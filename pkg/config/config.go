@@ -11,11 +11,13 @@ import (
 	"net/netip"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -30,6 +32,32 @@ const (
 	HPADelete = "delete"
 	HPAAdopt  = "adopt"
 	HPAError  = "error"
+)
+
+// DCGM label presets (spec.gpu.dcgmLabels).
+const (
+	DCGMLabelsPod         = "pod"
+	DCGMLabelsPodName     = "pod_name"
+	DCGMLabelsExportedPod = "exported_pod"
+)
+
+// DCGMLabelPresets maps a preset to its pod and namespace label names.
+var DCGMLabelPresets = map[string][2]string{
+	DCGMLabelsPod:         {"pod", "namespace"},
+	DCGMLabelsPodName:     {"pod_name", "pod_namespace"},
+	DCGMLabelsExportedPod: {"exported_pod", "exported_namespace"},
+}
+
+// GPU fallbacks on KEDA 2.16 (spec.gpu.staticFallback).
+const (
+	StaticFallbackNone = "none"
+	StaticFallbackMax  = "max"
+)
+
+// DCGM utilisation gauges.
+const (
+	DCGMGPUUtil        = "DCGM_FI_DEV_GPU_UTIL"
+	DCGMGrEngineActive = "DCGM_FI_PROF_GR_ENGINE_ACTIVE"
 )
 
 // DefaultPrometheusAddress is used when the policy names no Prometheus server:
@@ -81,6 +109,8 @@ type Spec struct {
 	Predictive Predictive `yaml:"predictive,omitempty"`
 	// KEDAVersion is the oldest KEDA minor version (e.g. "2.16") the output must satisfy.
 	KEDAVersion string `yaml:"kedaVersion,omitempty"`
+	// Strict turns every warning into an error that fails the render (a --strict flag or ML_AUTOSCALING_STRICT overrides it).
+	Strict bool `yaml:"strict,omitempty"`
 }
 
 // Prometheus configures the Prometheus server used by triggers.
@@ -105,9 +135,25 @@ type GPU struct {
 	UtilizationTarget int `yaml:"utilizationTarget,omitempty"`
 	// ClusterBudget is the number of GPUs all scaled workloads together may hold (0 = no check).
 	ClusterBudget int `yaml:"clusterBudget,omitempty"`
+	// UtilizationMetric is the DCGM gauge the utilisation trigger reads; empty
+	// means DCGM_FI_DEV_GPU_UTIL for whole GPUs and DCGM_FI_PROF_GR_ENGINE_ACTIVE
+	// for MIG slices (DCGM exports no DCGM_FI_DEV_GPU_UTIL for MIG instances).
+	UtilizationMetric string `yaml:"utilizationMetric,omitempty"`
+	// UtilizationScale is the metric's value at 100 % (100 for DCGM_FI_DEV_GPU_UTIL,
+	// 1 for the DCGM_FI_PROF_* ratios, which are the defaults for those names).
+	UtilizationScale float64 `yaml:"utilizationScale,omitempty"`
+	// DCGMLabels is a preset for PodLabel and NamespaceLabel: pod (pod, namespace),
+	// pod_name (pod_name, pod_namespace: the exporter's old mode) or exported_pod
+	// (exported_pod, exported_namespace: scraped through a ServiceMonitor with
+	// honorLabels: false, the dcgm-exporter chart's default).
+	DCGMLabels string `yaml:"dcgmLabels,omitempty"`
 	// PodLabel and NamespaceLabel are the DCGM exporter's label names for pod and namespace.
 	PodLabel       string `yaml:"podLabel,omitempty"`
 	NamespaceLabel string `yaml:"namespaceLabel,omitempty"`
+	// StaticFallback is what a GPU workload does when its metrics fail on
+	// kedaVersion 2.16, whose fallback can only set a fixed replica count:
+	// none (no fallback: the HPA keeps the current count) or max (maxReplicaCount).
+	StaticFallback string `yaml:"staticFallback,omitempty"`
 	// ScaleUpPods is how many pods a GPU workload may add per ScaleUpPeriod.
 	ScaleUpPods int `yaml:"scaleUpPods,omitempty"`
 	// ScaleUpPeriod is the period of the scale-up limit.
@@ -253,11 +299,18 @@ func (p *Policy) applyDefaults() {
 	if s.GPU.UtilizationTarget == 0 {
 		s.GPU.UtilizationTarget = 70
 	}
+	preset := DCGMLabelPresets[s.GPU.DCGMLabels]
+	if s.GPU.DCGMLabels == "" {
+		preset = DCGMLabelPresets[DCGMLabelsPod]
+	}
 	if s.GPU.PodLabel == "" {
-		s.GPU.PodLabel = "pod"
+		s.GPU.PodLabel = preset[0]
 	}
 	if s.GPU.NamespaceLabel == "" {
-		s.GPU.NamespaceLabel = "namespace"
+		s.GPU.NamespaceLabel = preset[1]
+	}
+	if s.GPU.StaticFallback == "" {
+		s.GPU.StaticFallback = StaticFallbackNone
 	}
 	if s.GPU.ScaleUpPods == 0 {
 		s.GPU.ScaleUpPods = 1
@@ -281,6 +334,37 @@ func (p *Policy) applyDefaults() {
 	if pr.Timezone == "" {
 		pr.Timezone = "UTC"
 	}
+}
+
+// Utilization returns the DCGM gauge a GPU workload's utilisation trigger
+// reads and its value at 100 % (mig: the pod claims MIG slices), and where
+// the choice came from.
+func (g GPU) Utilization(mig bool) (metric string, scale float64, why string) {
+	switch {
+	case g.UtilizationMetric != "":
+		metric, why = g.UtilizationMetric, "policy spec.gpu.utilizationMetric"
+	case mig:
+		metric, why = DCGMGrEngineActive, "MIG slice: DCGM exports no "+DCGMGPUUtil+" for MIG instances"
+	default:
+		metric, why = DCGMGPUUtil, "whole GPU"
+	}
+	scale = g.UtilizationScale
+	if scale == 0 {
+		scale = defaultScale(metric)
+	}
+	return metric, scale, why
+}
+
+// defaultScale is a DCGM gauge's value at 100 %: 100 for the percentage
+// DCGM_FI_DEV_GPU_UTIL, 1 for the DCGM_FI_PROF_* ratios, 0 when unknown.
+func defaultScale(metric string) float64 {
+	switch {
+	case metric == DCGMGPUUtil:
+		return 100
+	case strings.HasPrefix(metric, "DCGM_FI_PROF_"):
+		return 1
+	}
+	return 0
 }
 
 // PrometheusAddress returns the configured server address or the built-in default.
@@ -343,12 +427,9 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 	switch {
 	case kind == "ConfigMap":
 		dataNode := node.Field("data")
-		var data map[string]string
-		if dataNode != nil {
-			if err := dataNode.Value.YNode().Decode(&data); err != nil {
-				out.Errorf(ref, "data", "", "string values", "cannot read ConfigMap data: %v", err)
-				return nil, out
-			}
+		data, ok := configMapData(dataNode, ref, &out)
+		if !ok {
+			return nil, out
 		}
 		var err error
 		spec, err = unflatten(data)
@@ -371,9 +452,12 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 	}
 	p.Metadata = Metadata{Name: node.GetName(), Namespace: node.GetNamespace()}
 	if spec != nil {
+		path := "spec"
 		if kind == "ConfigMap" {
-			checkKnownFields(spec, reflect.TypeOf(Spec{}), "data", &out, ref)
+			path = "data"
+			checkKnownFields(spec, reflect.TypeOf(Spec{}), path, &out, ref)
 		}
+		checkTypes(spec, reflect.TypeOf(Spec{}), path, &out, ref)
 		if out.HasErrors() {
 			return nil, out
 		}
@@ -388,6 +472,34 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 		return nil, out
 	}
 	return p, out
+}
+
+// configMapData reads a ConfigMap's data, reporting each key whose value
+// is not a single (string) value.
+func configMapData(f *yaml.MapNode, ref diag.Ref, out *diag.List) (map[string]string, bool) {
+	data := map[string]string{}
+	if f == nil || f.Value == nil || f.Value.YNode().ShortTag() == "!!null" {
+		return data, true
+	}
+	m := f.Value.YNode()
+	if m.Kind != yaml.MappingNode {
+		out.Errorf(ref, "data", yamltext.Snippet(m), "a mapping of keys such as gpu.utilizationTarget to string values", "cannot read ConfigMap data: it is %s, not a mapping", yamltext.Kind(m))
+		return nil, false
+	}
+	ok := true
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i].Value, m.Content[i+1]
+		for v.Kind == yaml.AliasNode && v.Alias != nil {
+			v = v.Alias
+		}
+		if v.Kind != yaml.ScalarNode {
+			out.Errorf(ref, "data."+k, yamltext.Snippet(v), "string values (ConfigMap data is flat: write gpu.coldStart: 5m, not gpu: {coldStart: 5m})", "cannot read ConfigMap data: the value is %s", yamltext.Kind(v))
+			ok = false
+			continue
+		}
+		data[k] = v.Value
+	}
+	return data, ok
 }
 
 // unflatten turns ConfigMap data with dotted keys into a YAML mapping of plain
@@ -466,9 +578,10 @@ func (p *Policy) validate(ref diag.Ref, out *diag.List) {
 	}
 	if a := s.Prometheus.ServerAddress; a != "" {
 		if msg := CheckServerAddress(a); msg != "" {
-			out.Errorf(ref, "spec.prometheus.serverAddress", RedactURL(a), "an http(s) URL without credentials, e.g. "+DefaultPrometheusAddress, "%s", msg)
+			out.Errorf(ref, serverAddressPath, a, "an http(s) URL without credentials, e.g. "+DefaultPrometheusAddress, "%s", msg)
 		}
 	}
+	checkCredentials(ref, s, out)
 	if n := s.Prometheus.AuthSecret; n != "" && !IsDNSName(n) {
 		out.Errorf(ref, "spec.prometheus.authSecret", n, "a Secret name (lower-case DNS subdomain)", "not a valid Secret name")
 	}
@@ -485,6 +598,7 @@ func (p *Policy) validate(ref diag.Ref, out *diag.List) {
 	if g.ScaleUpPods < 0 {
 		out.Errorf(ref, "spec.gpu.scaleUpPods", strconv.Itoa(g.ScaleUpPods), "1 or more", "negative scale-up limit")
 	}
+	validateDCGM(g, ref, out)
 	pr := s.Predictive
 	if pr.Slot.Duration < time.Minute || (24*time.Hour)%pr.Slot.Duration != 0 {
 		out.Errorf(ref, "spec.predictive.slot", pr.Slot.String(), "a whole number of minutes that divides 24h (5m, 15m, 30m, 1h)", "invalid slot length")
@@ -509,6 +623,44 @@ func (p *Policy) validate(ref diag.Ref, out *diag.List) {
 	p.validateRules(ref, out)
 }
 
+var (
+	metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+	labelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+)
+
+// validateDCGM checks the DCGM metric, its scale, the label names (which go
+// into PromQL selectors) and the fallback choice.
+func validateDCGM(g GPU, ref diag.Ref, out *diag.List) {
+	if m := g.UtilizationMetric; m != "" && !metricName.MatchString(m) {
+		out.Errorf(ref, "spec.gpu.utilizationMetric", m, "a Prometheus metric name such as "+DCGMGrEngineActive, "not a metric name")
+	}
+	switch {
+	case g.UtilizationScale < 0 || g.UtilizationScale > 1e6:
+		out.Errorf(ref, "spec.gpu.utilizationScale", fmt.Sprint(g.UtilizationScale), "the metric's value at 100 %: a number above 0, at most 1000000 (100 for DCGM_FI_DEV_GPU_UTIL, 1 for DCGM_FI_PROF_* ratios)", "out of range")
+	case g.UtilizationScale == 0 && g.UtilizationMetric != "" && defaultScale(g.UtilizationMetric) == 0:
+		out.Errorf(ref, "spec.gpu.utilizationScale", "", "the metric's value at 100 % (e.g. 100 for a percentage, 1 for a ratio)",
+			"utilizationMetric %s needs utilizationScale: its unit is not known", g.UtilizationMetric)
+	}
+	if g.DCGMLabels != "" {
+		preset, ok := DCGMLabelPresets[g.DCGMLabels]
+		switch {
+		case !ok:
+			out.Errorf(ref, "spec.gpu.dcgmLabels", g.DCGMLabels, "pod, pod_name, exported_pod", "unknown DCGM label preset")
+		case preset != [2]string{g.PodLabel, g.NamespaceLabel}:
+			out.Errorf(ref, "spec.gpu.dcgmLabels", g.DCGMLabels, "either dcgmLabels or podLabel/namespaceLabel",
+				"the preset sets podLabel %s and namespaceLabel %s, but the policy also sets %s and %s", preset[0], preset[1], g.PodLabel, g.NamespaceLabel)
+		}
+	}
+	for _, l := range [][2]string{{"spec.gpu.podLabel", g.PodLabel}, {"spec.gpu.namespaceLabel", g.NamespaceLabel}} {
+		if !labelName.MatchString(l[1]) {
+			out.Errorf(ref, l[0], l[1], "a Prometheus label name (letters, digits, _; not starting with a digit)", "not a label name")
+		}
+	}
+	if g.StaticFallback != StaticFallbackNone && g.StaticFallback != StaticFallbackMax {
+		out.Errorf(ref, "spec.gpu.staticFallback", g.StaticFallback, "none, max", "unknown fallback")
+	}
+}
+
 func sortedKeys(m map[string]Settings) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -521,6 +673,9 @@ func sortedKeys(m map[string]Settings) []string {
 // CheckServerAddress returns "" when a is a usable http(s) URL without
 // credentials, and otherwise says what is wrong.
 func CheckServerAddress(a string) string {
+	if c := diag.FindCredentials(a); len(c) > 0 {
+		return "contains plaintext credentials (" + c[0].What() + "); put a bearer token in a Secret and name it in spec.prometheus.authSecret"
+	}
 	u, err := url.Parse(a)
 	if err != nil || u.Host == "" {
 		return "not an absolute URL"
@@ -528,8 +683,8 @@ func CheckServerAddress(a string) string {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "scheme must be http or https"
 	}
-	if HasCredentials(a) {
-		return "contains plaintext credentials; put a bearer token in a Secret and name it in spec.prometheus.authSecret"
+	if u.User != nil {
+		return "contains user information (scheme://user@host); put a bearer token in a Secret and name it in spec.prometheus.authSecret"
 	}
 	return ""
 }
@@ -547,25 +702,6 @@ func IsNamespaceQualified(address string) bool {
 		return true
 	}
 	return strings.Contains(host, ".") && host != "localhost"
-}
-
-// HasCredentials reports whether s carries plaintext credentials: a URL with
-// user information (scheme://user:password@host) or a password/token query
-// parameter, anywhere in s (also inside a PromQL string).
-func HasCredentials(s string) bool { return diag.HasCredential(s) }
-
-// RedactURL replaces user information in URLs with "REDACTED" so that error
-// messages never repeat a credential.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if err != nil && strings.Contains(s, "@") {
-			return "REDACTED"
-		}
-		return s
-	}
-	u.User = url.User("REDACTED")
-	return u.String()
 }
 
 // IsDNSName reports whether s is a valid lower-case RFC 1123 subdomain (a Secret name).

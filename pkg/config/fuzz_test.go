@@ -4,10 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/ml-autoscaling/ml-autoscaling/internal/leaktest"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -51,6 +51,7 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata:\n  prometheus.serverAddress: http://u:secret1@prom.monitoring:9090\n  profiles.a.b.maxReplicas: \"3\"\n"))
 	f.Add([]byte("apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec:\n  gpu: {coldStart: 5m, utilizationTarget: high}\n  predictive: {slot: 7m}\n"))
 	f.Add([]byte("kind: MLAutoscalingPolicy\nspec: &s {defaults: *s}\n"))
+	f.Add([]byte("apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec:\n  predictive: {query: 'sum(up) auth_token=abcdef1'}\n  gpu: {podLabel: pod}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		node, err := yaml.Parse(string(data))
 		if err != nil {
@@ -110,37 +111,38 @@ func checkPolicy(t *testing.T, p *config.Policy) {
 	if p.PrometheusAddress() == "" {
 		t.Fatal("empty Prometheus address")
 	}
+	checkNoCredential(t, p)
 }
 
-// userinfoSecret and querySecret find the secret part of a credential:
-// the password of scheme://user:password@host and a password/token query
-// parameter (the forms config.HasCredentials detects).
-var (
-	userinfoSecret = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:([^/@\s]+)@`)
-	querySecret    = regexp.MustCompile(`(?i)[?&](?:password|passwd|pass|token|access_token|apikey|api_key)=([^&#\s]+)`)
-)
+// checkNoCredential fails when an accepted policy holds a credential in
+// any of its values.
+func checkNoCredential(t *testing.T, p *config.Policy) {
+	t.Helper()
+	text, err := yaml.Marshal(p.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && diag.HasCredential(n.Value) {
+			t.Fatalf("policy with a credential accepted: %q", n.Value)
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+}
 
-// checkNoLeak fails when a diagnostic value repeats a secret of the input
-// (secrets shorter than 6 characters are ignored as too likely to occur by
-// chance). Leaks are a known, reported bug: with
-// ML_AUTOSCALING_FUZZ_SKIP_KNOWN=1 they skip the input instead of failing.
+// checkNoLeak fails when a diagnostic repeats a secret of the input.
 func checkNoLeak(t *testing.T, input string, d diag.List) {
 	t.Helper()
-	for _, re := range []*regexp.Regexp{userinfoSecret, querySecret} {
-		for _, m := range re.FindAllStringSubmatch(input, -1) {
-			secret := m[1]
-			if len(secret) < 6 || strings.Contains(secret, "REDACTED") {
-				continue
-			}
-			for _, x := range d {
-				if strings.Contains(x.Value, secret) {
-					if skipKnown() {
-						t.Skipf("known bug: diagnostic repeats a credential: %s", x.Error())
-					}
-					t.Fatalf("diagnostic repeats the secret %q: %s", secret, x.Error())
-				}
-			}
-		}
+	if secret, msg := leaktest.Repeated(input, d); secret != "" {
+		t.Fatalf("diagnostic repeats the secret %q: %s", secret, msg)
 	}
 }
 

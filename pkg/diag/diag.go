@@ -6,7 +6,6 @@ package diag
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -43,15 +42,20 @@ type Ref struct {
 	Name       string
 }
 
-// String renders the reference as kind/namespace/name (namespace omitted when empty).
+// String renders the reference as kind/namespace/name (namespace omitted
+// when empty, "(no name)" for a resource without a name).
 func (r Ref) String() string {
 	if r.Kind == "" && r.Name == "" {
 		return ""
 	}
-	if r.Namespace == "" {
-		return r.Kind + "/" + r.Name
+	name := r.Name
+	if name == "" {
+		name = "(no name)"
 	}
-	return r.Kind + "/" + r.Namespace + "/" + r.Name
+	if r.Namespace == "" {
+		return r.Kind + "/" + name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + name
 }
 
 // Diagnostic is one finding about the input.
@@ -102,37 +106,15 @@ func (d Diagnostic) Detail() string {
 // List is an ordered collection of diagnostics.
 type List []Diagnostic
 
-// Add appends a diagnostic. Credentials in URLs (scheme://user:password@)
-// are redacted from its value and text first, so that no message ever
-// repeats a secret, whichever check produced it.
+// Add appends a diagnostic. Credentials (see FindCredentials) are redacted
+// from all of its text first — resource, field, value, message and what is
+// allowed — so that no message ever repeats a secret, whichever check
+// produced it.
 func (l *List) Add(d Diagnostic) {
-	d.Value, d.Message, d.Allowed = Redact(d.Value), Redact(d.Message), Redact(d.Allowed)
+	r := &d.Resource
+	r.APIVersion, r.Kind, r.Namespace, r.Name = Redact(r.APIVersion), Redact(r.Kind), Redact(r.Namespace), Redact(r.Name)
+	d.Field, d.Value, d.Message, d.Allowed = Redact(d.Field), Redact(d.Value), Redact(d.Message), Redact(d.Allowed)
 	*l = append(*l, d)
-}
-
-// userInfo matches the user information of a URL: scheme://user[:password]@.
-var userInfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]*@`)
-
-// secretParam matches a credential-like URL query parameter and its value.
-var secretParam = regexp.MustCompile(`(?i)([?&](?:password|passwd|pass|token|access_token|apikey|api_key)=)[^&\s"']*`)
-
-// HasCredential reports whether s holds a credential: a URL with user
-// information (scheme://user:password@host) or a credential-like query
-// parameter (token=, password=, …), anywhere in the text.
-func HasCredential(s string) bool {
-	return (strings.Contains(s, "@") && userInfo.MatchString(s)) || (strings.Contains(s, "=") && secretParam.MatchString(s))
-}
-
-// Redact replaces the user information of every URL in s, and the values
-// of credential-like query parameters (token=, password=…), with REDACTED.
-func Redact(s string) string {
-	if strings.Contains(s, "@") {
-		s = userInfo.ReplaceAllString(s, "${1}REDACTED@")
-	}
-	if strings.Contains(s, "=") {
-		s = secretParam.ReplaceAllString(s, "${1}REDACTED")
-	}
-	return s
 }
 
 // Errorf appends an error about resource r and field f.
@@ -143,6 +125,12 @@ func (l *List) Errorf(r Ref, field, value, allowed, format string, args ...any) 
 // Warnf appends a warning about resource r and field f.
 func (l *List) Warnf(r Ref, field, format string, args ...any) {
 	l.Add(Diagnostic{Severity: Warning, Resource: r, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Infof appends a note about resource r and field f: it explains a
+// decision and never fails a run, in strict mode either.
+func (l *List) Infof(r Ref, field, format string, args ...any) {
+	l.Add(Diagnostic{Severity: Info, Resource: r, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 // HasErrors reports whether any diagnostic is an error.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/kubeyaml"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -22,6 +23,9 @@ var errNil = errors.New("ScalingHistory: nil history")
 // annotations are accepted and ignored. The error, when not nil, is a
 // diag.List whose entries name the field, the bad value and what is allowed.
 func Decode(data []byte) (*History, error) {
+	if len(data) > MaxBytes {
+		return nil, parseError(fmt.Sprintf("the file holds %d bytes", len(data)), fmt.Sprintf("at most %d bytes (32 MiB) per history (limit: history size)", MaxBytes))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -55,7 +59,14 @@ func parseError(msg, allowed string) error {
 }
 
 func decodeNode(n *yaml.Node) (*History, error) {
-	n = resolve(n)
+	n, problems := kubeyaml.Read(n)
+	if len(problems) > 0 {
+		var l diag.List
+		for _, p := range problems {
+			l.Errorf(diag.Ref{}, p.Path, p.Value, p.Allowed, "in a ScalingHistory: %s", p.Message)
+		}
+		return nil, l
+	}
 	if n.Kind == yaml.DocumentNode {
 		if len(n.Content) == 0 {
 			return nil, parseError("the document is empty", "one ScalingHistory document")
@@ -177,7 +188,7 @@ func (d *decoder) values(n *yaml.Node) {
 		return
 	}
 	if len(n.Content) > MaxValues {
-		d.v.add("spec.values", "", fmt.Sprintf("has %d values", len(n.Content)), fmt.Sprintf("at most %d values", MaxValues))
+		d.v.add("spec.values", "", fmt.Sprintf("has %d values", len(n.Content)), fmt.Sprintf("at most %d values (limit: values per history)", MaxValues))
 		return
 	}
 	vals := make([]float64, len(n.Content))

@@ -2,6 +2,7 @@ package history
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,6 +145,10 @@ func TestDecodeTolerates(t *testing.T) {
 			s = strings.Replace(s, "  name: worker\n  namespace: ml", "  name: &n worker\n  namespace: &ns ml", 1)
 			return strings.Replace(s, "    name: worker\n    namespace: ml", "    name: *n\n    namespace: *ns", 1)
 		}},
+		{name: "merge keys", edit: func(s string) string {
+			s = strings.Replace(s, "  name: worker\n  namespace: ml", "  <<: &id {name: worker, namespace: ml}", 1)
+			return strings.Replace(s, "    name: worker\n    namespace: ml", "    <<: *id", 1)
+		}},
 		{name: "start with an offset", edit: func(s string) string {
 			return strings.Replace(s, `"2026-05-04T00:00:00Z"`, `"2026-05-04T02:00:00+02:00"`, 1)
 		}},
@@ -187,4 +192,67 @@ func (kioReader) read(s string) ([]*yaml.RNode, error) {
 		out = append(out, rn)
 	}
 	return out, nil
+}
+
+// TestDecodeLimits checks that each limit of a history is reported as
+// itself: its name, its value, and nothing about the others.
+func TestDecodeLimits(t *testing.T) {
+	values := func(n int) func(string) string {
+		return func(s string) string {
+			return s[:strings.Index(s, "  values:")] + "  values: [" + strings.TrimSuffix(strings.Repeat("1,", n), ",") + "]\n"
+		}
+	}
+	tests := []struct {
+		name    string
+		edit    func(string) string
+		field   string
+		want    []string
+		notWant string
+	}{
+		{name: "too many values", edit: values(MaxValues + 1), field: "spec.values",
+			want: []string{"has 1000001 values", "at most 1000000 values (limit: values per history)"}, notWant: "alias"},
+		{name: "too large", edit: func(s string) string { return s + "#" + strings.Repeat("x", MaxBytes) + "\n" },
+			want: []string{"holds 33554", "at most 33554432 bytes", "limit: history size"}, notWant: "values"},
+		{name: "nested too deep", edit: func(s string) string {
+			return strings.Replace(s, "  annotations:\n", "  labels: "+strings.Repeat("[", 1000)+strings.Repeat("]", 1000)+"\n  annotations:\n", 1)
+		}, field: "metadata.labels" + strings.Repeat("[0]", 10) + "…", want: []string{"nested more than 1000 levels", "limit: nesting depth"}, notWant: "alias bomb"},
+		{name: "alias bomb", edit: func(s string) string {
+			var b strings.Builder
+			b.WriteString("  labels:\n    l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n")
+			for i := 1; i <= 6; i++ {
+				b.WriteString(fmt.Sprintf("    l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d,", i-1), 10), ",")))
+			}
+			return strings.Replace(s, "  annotations:\n", b.String()+"  annotations:\n", 1)
+		}, field: "metadata.labels.l6[0]", want: []string{"expands to more than 1000000 nodes", "limit: alias expansion"}, notWant: "values"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode([]byte(tt.edit(golden(t))))
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), tt.notWant)
+			var list diag.List
+			require.True(t, errors.As(err, &list))
+			if tt.field != "" {
+				assert.Equal(t, tt.field, list[0].Field)
+			}
+		})
+	}
+}
+
+// TestDecodeAtLimits checks that a history exactly at the size limit, and
+// one with exactly MaxValues values, are read.
+func TestDecodeAtLimits(t *testing.T) {
+	g := golden(t)
+	pad := MaxBytes - len(g) - 2
+	h, err := Decode([]byte(g + "#" + strings.Repeat("x", pad) + "\n"))
+	require.NoError(t, err)
+	assertSameHistory(t, example(), h)
+
+	i := strings.Index(g, "  values:")
+	h, err = Decode([]byte(g[:i] + "  values: [" + strings.TrimSuffix(strings.Repeat("1,", MaxValues), ",") + "]\n"))
+	require.NoError(t, err)
+	require.Len(t, h.Values, MaxValues)
 }

@@ -54,6 +54,9 @@ const (
 	// MaxValues is the most values one history may hold: a little under two
 	// years at one-minute steps (about 4 MB of YAML).
 	MaxValues = 1_000_000
+	// MaxBytes is the largest history Decode reads: room for MaxValues
+	// values written by hand, with comments.
+	MaxBytes = 32 << 20
 	// MaxStep is the longest step accepted; a coarser series cannot describe
 	// a daily or weekly pattern.
 	MaxStep = 24 * time.Hour
@@ -272,7 +275,7 @@ func (v *validator) validateValues(h *History) {
 		v.add("spec.values", "", "is empty", "at least one value")
 		return
 	case n > MaxValues:
-		v.add("spec.values", "", fmt.Sprintf("has %d values", n), fmt.Sprintf("at most %d values", MaxValues))
+		v.add("spec.values", "", fmt.Sprintf("has %d values", n), fmt.Sprintf("at most %d values (limit: values per history)", MaxValues))
 		return
 	}
 	for i, x := range h.Values {

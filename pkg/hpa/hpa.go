@@ -69,3 +69,91 @@ func (h *HPA) Targets(kind, name string) bool {
 	group, _, _ := strings.Cut(h.Target.APIVersion, "/")
 	return group == "apps" || h.Target.APIVersion == "extensions/v1beta1"
 }
+
+// NamespaceMatch says whether an HPA and a workload are in one namespace.
+type NamespaceMatch int
+
+const (
+	// OtherNamespace: they are in different namespaces.
+	OtherNamespace NamespaceMatch = iota
+	// SameNamespace: they are in the same namespace (an omitted namespace
+	// being the release namespace).
+	SameNamespace
+	// AssumedNamespace: the release namespace is unknown and exactly one of
+	// the two omits its namespace, so they share a namespace whenever the
+	// release is installed into the other one's. The render cannot tell;
+	// the safe reading is that they do.
+	AssumedNamespace
+)
+
+// MatchNamespace compares an HPA's namespace with a workload's. An omitted
+// namespace is the release namespace. When the release namespace is unknown
+// too (Helm 3 does not pass it to post-renderers) and only one of them names
+// a namespace, the answer is AssumedNamespace: keeping an HPA that does fight
+// KEDA's would stop the workload's scaling without a word.
+func MatchNamespace(hpaNamespace, workloadNamespace, releaseNamespace string) NamespaceMatch {
+	h, w := hpaNamespace, workloadNamespace
+	if h == "" {
+		h = releaseNamespace
+	}
+	if w == "" {
+		w = releaseNamespace
+	}
+	switch {
+	case h == w:
+		return SameNamespace
+	case releaseNamespace == "" && (hpaNamespace == "" || workloadNamespace == ""):
+		return AssumedNamespace
+	default:
+		return OtherNamespace
+	}
+}
+
+// Claim is an HPA that targets a workload.
+type Claim struct {
+	HPA *HPA
+	// Assumed is true when the namespaces match only by assumption
+	// (AssumedNamespace).
+	Assumed bool
+}
+
+// Index finds the HPAs that target a workload, in time linear in the
+// number of HPAs of the same target name.
+type Index struct {
+	byTarget         map[string][]*HPA
+	releaseNamespace string
+	// exact reports whether an opted-in workload of that kind, namespace
+	// (as written) and name is in the input.
+	exact func(kind, namespace, name string) bool
+}
+
+// NewIndex indexes hpas. releaseNamespace is empty when unknown. exact
+// reports whether an opted-in workload of the given kind, namespace and name
+// is in the input: an HPA that has such a workload in its own namespace
+// targets that one, and is never assumed to target another.
+func NewIndex(hpas []*HPA, releaseNamespace string, exact func(kind, namespace, name string) bool) *Index {
+	ix := &Index{byTarget: map[string][]*HPA{}, releaseNamespace: releaseNamespace, exact: exact}
+	for _, h := range hpas {
+		ix.byTarget[h.Target.Name] = append(ix.byTarget[h.Target.Name], h)
+	}
+	return ix
+}
+
+// Targeting returns the HPAs that target the workload, in input order.
+func (ix *Index) Targeting(kind, namespace, name string) []Claim {
+	var out []Claim
+	for _, h := range ix.byTarget[name] {
+		if !h.Targets(kind, name) {
+			continue
+		}
+		switch MatchNamespace(h.Namespace, namespace, ix.releaseNamespace) {
+		case SameNamespace:
+			out = append(out, Claim{HPA: h})
+		case AssumedNamespace:
+			if ix.exact == nil || !ix.exact(kind, h.Namespace, name) {
+				out = append(out, Claim{HPA: h, Assumed: true})
+			}
+		}
+	}
+	return out
+}

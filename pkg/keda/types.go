@@ -146,7 +146,18 @@ func (so *ScaledObject) HPAName() string {
 	if a := so.Spec.Advanced; a != nil && a.HorizontalPodAutoscalerConfig != nil && a.HorizontalPodAutoscalerConfig.Name != "" {
 		return a.HorizontalPodAutoscalerConfig.Name
 	}
-	return "keda-hpa-" + so.Metadata.Name
+	return DefaultHPAName(so.Metadata.Name)
+}
+
+// SetHPAName sets spec.advanced.horizontalPodAutoscalerConfig.name.
+func (so *ScaledObject) SetHPAName(name string) {
+	if so.Spec.Advanced == nil {
+		so.Spec.Advanced = &Advanced{}
+	}
+	if so.Spec.Advanced.HorizontalPodAutoscalerConfig == nil {
+		so.Spec.Advanced.HorizontalPodAutoscalerConfig = &HPAConfig{}
+	}
+	so.Spec.Advanced.HorizontalPodAutoscalerConfig.Name = name
 }
 
 // Int32 returns a pointer to v.

@@ -35,7 +35,9 @@ type Cron struct {
 // Fri 20:00, end Mon 06:00" is simply "0 20 * * 5" and "0 6 * * 1". A
 // trigger's desiredReplicas must be ≥ 1 and KEDA takes the maximum over
 // triggers, with min-replicas holding outside them, so windows at
-// MinReplicas produce no trigger.
+// MinReplicas produce no trigger. Windows may nest (a staircase's rises
+// each open one, inside the one before): the maximum over the active
+// triggers is then the step function itself.
 func (s *Schedule) CronTriggers(tz string) []Cron {
 	if tz == "" {
 		tz = s.loc().String()

@@ -394,3 +394,58 @@ func fmtDays(d time.Duration) string {
 	}
 	return s + strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
 }
+
+// TestNestedCronTriggersReproduceTheStepFunction plans nested step
+// functions, emits their cron triggers and evaluates them minute by minute
+// the way KEDA does (the largest desiredReplicas of the active triggers):
+// in UTC the result is the step function exactly; in zones with DST it is
+// never below it and equals the adjusted trigger windows.
+func TestNestedCronTriggersReproduceTheStepFunction(t *testing.T) {
+	daily := []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 6, 6, 6, 5, 5, 6, 7, 7,
+		7, 6, 6, 5, 4, 4, 3, 3, 2, 2, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 1, 3}
+	weekly := make([]int, 7*48)
+	for d := range 7 {
+		for i, v := range daily {
+			if d >= 5 { // a lower weekend
+				v = max(1, v/2)
+			}
+			weekly[d*48+i] = v
+		}
+	}
+	for _, tc := range []struct {
+		period string
+		prof   []int
+		k      int
+	}{{PeriodDaily, daily, 4}, {PeriodDaily, daily, 8}, {PeriodWeekly, weekly, 8}} {
+		for _, tz := range []string{"UTC", "Europe/Berlin"} {
+			t.Run(fmt.Sprintf("%s/k=%d/%s", tc.period, tc.k, tz), func(t *testing.T) {
+				loc, err := time.LoadLocation(tz)
+				require.NoError(t, err)
+				levels, _ := OptimalNestedSteps(tc.prof, 1, tc.k)
+				p := periodLength(tc.period)
+				s := &Schedule{Period: tc.period, Slot: 30 * time.Minute, Location: loc, MinReplicas: 1,
+					Windows: slotWindows(NestedWindows(levels, 1), 30*time.Minute, p, 1), PlannedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+				crons := s.CronTriggers("")
+				require.LessOrEqual(t, len(crons), tc.k, "one trigger per window")
+				if tc.period == PeriodDaily && tc.k == 8 {
+					_, runsCost := OptimalSteps(tc.prof, 1, tc.k)
+					_, nestedCost := OptimalNestedSteps(tc.prof, 1, tc.k)
+					require.Less(t, nestedCost, runsCost, "the fixture must need nesting")
+				}
+				k := newKEDA(t, crons, 1)
+				trig := s.TriggerWindows()
+				from := time.Date(2026, 3, 23, 0, 0, 0, 0, loc) // Berlin springs forward on the 29th
+				for tm := from; tm.Before(from.Add(8 * Day)); tm = tm.Add(time.Minute) {
+					got := k.replicas(tm)
+					want := levels[int(s.Offset(tm)/s.Slot)]
+					if tz == "UTC" {
+						require.Equal(t, want, got, "at %s", tm.Format(time.RFC3339))
+						continue
+					}
+					require.GreaterOrEqual(t, got, want, "at %s: below the step function", tm.Format(time.RFC3339))
+					require.Equal(t, floorOf(s, trig, tm), got, "at %s", tm.Format(time.RFC3339))
+				}
+			})
+		}
+	}
+}

@@ -36,20 +36,28 @@ func TestOptionsValidate(t *testing.T) {
 		{"cap quantile above 1", func(o *Options) { o.CapQuantile = 1.2 }, "cap quantile 1.2 is out of range: it must be 0 (no cap) or in (0, 1]"},
 		{"negative budget", func(o *Options) { o.MaxExtraCost = -1 }, "max extra cost -1 is out of range: it must be 0 (no budget) or a positive fraction"},
 		{"autocorrelation above 1", func(o *Options) { o.MinAutocorrelation = 2 }, "minimum autocorrelation 2 is out of range: it must be from -1 to 1"},
+		{"unknown window model", func(o *Options) { o.Windows = "overlapping" }, `window model "overlapping" is invalid: use "nested" or "runs"`},
+		{"empty window model is nested", func(o *Options) { o.Windows = "" }, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o := DefaultOptions()
 			tc.mod(&o)
-			err := o.Validate()
-			if tc.want == "" {
-				assert.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.want)
+			assertErrorSays(t, o.Validate(), tc.want)
 		})
 	}
+}
+
+// assertErrorSays asserts no error when want is empty, else an error
+// containing want.
+func assertErrorSays(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		assert.NoError(t, err)
+		return
+	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), want)
 }
 
 func TestSlidingAndLeadMax(t *testing.T) {

@@ -23,8 +23,12 @@
 //  4. Headroom, rounding up to whole replicas and clamping to
 //     [MinReplicas, MaxReplicas], and to the CapQuantile of all demand.
 //  5. The optimal step function: the exact minimum of replica-hours over all
-//     circular step functions with at most MaxWindows windows above
-//     MinReplicas that lie on or above the profile (dynamic programming).
+//     circular step functions on or above the profile that MaxWindows KEDA
+//     cron triggers can express (dynamic programming). Triggers may nest,
+//     since KEDA takes the maximum over them: a rise and the fall back
+//     through the same levels cost one trigger (OptimalNestedSteps). The
+//     older model, one trigger per run above MinReplicas (OptimalSteps),
+//     stays available as Options.Windows = WindowsRuns.
 //  6. Cost budget: when the floor would add more than MaxExtraCost
 //     replica-hours over the reactive autoscaler (estimated on the history),
 //     the quantile is lowered until it fits.
@@ -59,6 +63,18 @@ const (
 	MinHistoryDaily = 3 * 24 * time.Hour
 	// MinHistoryWeekly is the least history a weekly profile is built from.
 	MinHistoryWeekly = 14 * 24 * time.Hour
+)
+
+// Window models (Options.Windows): how the step function's windows map to
+// KEDA cron triggers.
+const (
+	// WindowsNested lets windows nest or overlap (the floor is the largest
+	// level covering a moment), so every trigger is one rise of the step
+	// function.
+	WindowsNested = "nested"
+	// WindowsRuns makes every maximal run above MinReplicas its own
+	// trigger, without overlaps.
+	WindowsRuns = "runs"
 )
 
 // MinQuantile is the lowest quantile the cost budget (MaxExtraCost) may
@@ -124,6 +140,9 @@ type Options struct {
 	// MinAutocorrelation is the autocorrelation (of hourly means, at 24 h or
 	// 168 h) below which a period counts as having no usable pattern.
 	MinAutocorrelation float64
+	// Windows is the window model, WindowsNested (also when empty) or
+	// WindowsRuns; MaxWindows counts triggers in either.
+	Windows string
 }
 
 // DefaultOptions returns the built-in defaults (see RESULTS.md in
@@ -132,7 +151,7 @@ type Options struct {
 // windows, replicas in [1, 10], UTC, automatic period, half of the last
 // day's level change, a reactive autoscaler assumed 10 minutes late with a
 // 5-minute cooldown, a cap at the p90 of all demand, at most 20 % estimated
-// extra replica-hours, and a minimum autocorrelation of 0.3.
+// extra replica-hours, a minimum autocorrelation of 0.3 and nested windows.
 func DefaultOptions() Options {
 	return Options{
 		Slot:               30 * time.Minute,
@@ -151,6 +170,7 @@ func DefaultOptions() Options {
 		CapQuantile:        0.9,
 		MaxExtraCost:       0.2,
 		MinAutocorrelation: 0.3,
+		Windows:            WindowsNested,
 	}
 }
 
@@ -186,6 +206,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("predict: max extra cost %v is out of range: it must be 0 (no budget) or a positive fraction (0.2 = 20 %%) up to 100", o.MaxExtraCost)
 	case !(o.MinAutocorrelation >= -1 && o.MinAutocorrelation <= 1):
 		return fmt.Errorf("predict: minimum autocorrelation %v is out of range: it must be from -1 to 1", o.MinAutocorrelation)
+	case o.Windows != "" && o.Windows != WindowsNested && o.Windows != WindowsRuns:
+		return fmt.Errorf("predict: window model %q is invalid: use %q or %q", o.Windows, WindowsNested, WindowsRuns)
 	}
 	return nil
 }

@@ -335,5 +335,5 @@ func TestExplain(t *testing.T) {
 	require.Len(t, got, 3)
 	assert.Contains(t, got[0], "weekly profile in UTC from 28.0 days of history (autocorrelation 24h 0.80, 168h n/a)")
 	assert.Contains(t, got[1], "1 window(s) above 1 replica(s): 212.0 replica-hours per week")
-	assert.Equal(t, "  Fri 20:00–Mon 06:00: 5 replicas (290.0 replica-hours per week)", got[2])
+	assert.Equal(t, "  Fri 20:00–Mon 06:00: at least 5 replicas (58.0 h per week)", got[2])
 }

@@ -54,7 +54,9 @@ type Schedule struct {
 	// SlotProfile is the profile the windows cover: replicas per slot from
 	// the start of the period.
 	SlotProfile []int
-	// Windows are the steps above MinReplicas, sorted by Start.
+	// Windows are the windows above MinReplicas, sorted by Start. They may
+	// nest or overlap: the floor is the largest Replicas of the windows
+	// covering a moment (as KEDA does over cron triggers).
 	Windows []Window
 	// ReplicaHoursPerWeek is the floor's replica-hours over one week
 	// (including MinReplicas outside the windows).
@@ -71,6 +73,9 @@ type Schedule struct {
 	// ExtraCost is the estimated replica-hours the floor adds over the
 	// reactive autoscaler, as a fraction of the latter, on the history.
 	ExtraCost float64
+	// StepsNote is empty when the step function is the exact optimum of
+	// the window model, else it says how it was found instead.
+	StepsNote string
 	// Seasonality is what was measured about the history.
 	Seasonality Seasonality
 	// PlannedAt is the end of the history the schedule was planned from.
@@ -146,7 +151,12 @@ func Plan(s Series, o Options) (*Schedule, error) {
 	h := newHistory(hist, o)
 	var best *candidate
 	for _, period := range periods {
-		c := newCandidate(h, period)
+		pf := h.profiler(periodLength(period))
+		if best != nil && pf.lowerBound(h.o.Quantile, period) >= best.sc.ReplicaHoursPerWeek {
+			continue // cannot be cheaper: spare the exact search
+		}
+		c := &candidate{pf: pf}
+		c.sc = c.at(h.o.Quantile, period)
 		if best == nil || c.sc.ReplicaHoursPerWeek < best.sc.ReplicaHoursPerWeek {
 			best = c
 		}
@@ -165,18 +175,12 @@ type candidate struct {
 	sc *Schedule
 }
 
-func newCandidate(h *history, period string) *candidate {
-	c := &candidate{pf: h.profiler(periodLength(period))}
-	c.sc = c.at(h.o.Quantile, period)
-	return c
-}
-
 // at builds the schedule at quantile q.
 func (c *candidate) at(q float64, period string) *Schedule {
 	o := c.pf.o
 	p := periodLength(period)
 	prof := c.pf.levels(q)
-	floor, _ := OptimalSteps(prof, o.MinReplicas, o.MaxWindows)
+	floor, windows, note := steps(prof, o)
 	perWeek := float64(Week/p) * o.Slot.Hours()
 	sc := &Schedule{
 		Period:      period,
@@ -187,21 +191,60 @@ func (c *candidate) at(q float64, period string) *Schedule {
 		LevelFactor: c.pf.factor,
 		Quantile:    q,
 		ExtraCost:   c.pf.extraCost(floor),
+		StepsNote:   note,
 	}
 	for i := range floor {
 		sc.ReplicaHoursPerWeek += float64(floor[i]) * perWeek
 		sc.ProfileReplicaHoursPerWeek += float64(prof[i]) * perWeek
 	}
-	for _, r := range runs(floor) {
-		if r.level <= o.MinReplicas {
+	sc.Windows = slotWindows(windows, o.Slot, p, o.MinReplicas)
+	return sc
+}
+
+// slotWindows turns windows in slots into Windows in time, dropping those
+// at or below minR, sorted.
+func slotWindows(ws []segment, slot, p time.Duration, minR int) []Window {
+	var out []Window
+	for _, r := range ws {
+		if r.level <= minR {
 			continue
 		}
-		start := time.Duration(r.start) * o.Slot
-		end := (start + time.Duration(r.length)*o.Slot) % p
-		sc.Windows = append(sc.Windows, Window{Start: start, End: end, Replicas: r.level})
+		start := time.Duration(r.start) * slot
+		end := (start + time.Duration(r.length)*slot) % p
+		out = append(out, Window{Start: start, End: end, Replicas: r.level})
 	}
-	sortWindows(sc.Windows)
-	return sc
+	sortWindows(out)
+	return out
+}
+
+// lowerBound returns replica-hours per week that no floor of the period
+// at quantile q can go below: with nested windows, the best step function
+// with twice as many runs as windows (k windows have at most 2k
+// boundaries); with runs, the profile itself.
+func (pf *profiler) lowerBound(q float64, period string) float64 {
+	o := pf.o
+	prof := pf.levels(q)
+	var cost int64
+	if o.Windows == WindowsRuns {
+		for _, v := range prof {
+			cost += int64(v)
+		}
+	} else {
+		_, cost = OptimalSteps(prof, o.MinReplicas, 2*o.MaxWindows)
+	}
+	return float64(cost) * float64(Week/periodLength(period)) * o.Slot.Hours()
+}
+
+// steps returns the optimal step function over prof under o's window model
+// and the windows that express it.
+// note is empty when the search was exact, else says what was done.
+func steps(prof []int, o Options) (floor []int, windows []segment, note string) {
+	if o.Windows == WindowsRuns {
+		floor, _ = OptimalSteps(prof, o.MinReplicas, o.MaxWindows)
+		return floor, runs(floor), ""
+	}
+	floor, _, _, note = boundedNestedSteps(prof, o.MinReplicas, o.MaxWindows)
+	return floor, NestedWindows(floor, o.MinReplicas), note
 }
 
 // fitBudget lowers the quantile, by binary search over steps of 0.05 down
@@ -244,7 +287,8 @@ func IsDecline(err error) bool {
 
 // Explain describes the schedule in a few lines for the --explain output:
 // the period and why, the level adjustment, the replica-hours, and every
-// window with its expected replica-hours per week.
+// window with its hours per week (windows may nest: the floor is the
+// largest level covering a moment).
 func (s *Schedule) Explain() []string {
 	z := s.Seasonality
 	p := s.PeriodLength()
@@ -254,10 +298,13 @@ func (s *Schedule) Explain() []string {
 		fmt.Sprintf("  %d window(s) above %d replica(s): %.1f replica-hours per week (the profile alone: %.1f), estimated +%.0f %% over reactive scaling on the history",
 			len(s.Windows), s.MinReplicas, s.ReplicaHoursPerWeek, s.ProfileReplicaHoursPerWeek, 100*s.ExtraCost),
 	}
+	if s.StepsNote != "" {
+		lines = append(lines, "  "+s.StepsNote)
+	}
 	for _, w := range s.Windows {
-		rh := float64(w.Replicas) * w.Length(p).Hours() * float64(Week/p)
-		lines = append(lines, fmt.Sprintf("  %s–%s: %d replicas (%.1f replica-hours per week)",
-			s.fmtOffset(w.Start), s.fmtOffset(w.End), w.Replicas, rh))
+		hours := w.Length(p).Hours() * float64(Week/p)
+		lines = append(lines, fmt.Sprintf("  %s–%s: at least %d replicas (%.1f h per week)",
+			s.fmtOffset(w.Start), s.fmtOffset(w.End), w.Replicas, hours))
 	}
 	return lines
 }

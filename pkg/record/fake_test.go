@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -59,25 +60,10 @@ func (f *fakeProm) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "unknown path "+r.URL.Path)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	q, err := parseRange(r)
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_data", err.Error())
 		return
-	}
-	start, err1 := strconv.ParseFloat(r.Form.Get("start"), 64)
-	end, err2 := strconv.ParseFloat(r.Form.Get("end"), 64)
-	step, err3 := strconv.ParseFloat(r.Form.Get("step"), 64)
-	if err1 != nil || err2 != nil || err3 != nil || step <= 0 || end < start {
-		writeError(w, http.StatusBadRequest, "bad_data", "bad start, end or step")
-		return
-	}
-	q := promQuery{
-		Query:       r.Form.Get("query"),
-		Start:       time.Unix(0, int64(start*1e9)).UTC(),
-		End:         time.Unix(0, int64(end*1e9)).UTC(),
-		Step:        time.Duration(step * float64(time.Second)),
-		Header:      r.Header.Clone(),
-		Points:      int((end-start)/step) + 1,
-		RemoteAbort: r.Context().Done(),
 	}
 	f.mu.Lock()
 	f.attempts[q.Query]++
@@ -90,6 +76,28 @@ func (f *fakeProm) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.answer(w, q)
+}
+
+// parseRange reads a query_range request's form, as Prometheus does.
+func parseRange(r *http.Request) (promQuery, error) {
+	if err := r.ParseForm(); err != nil {
+		return promQuery{}, err
+	}
+	start, err1 := strconv.ParseFloat(r.Form.Get("start"), 64)
+	end, err2 := strconv.ParseFloat(r.Form.Get("end"), 64)
+	step, err3 := strconv.ParseFloat(r.Form.Get("step"), 64)
+	if err1 != nil || err2 != nil || err3 != nil || step <= 0 || end < start {
+		return promQuery{}, errors.New("bad start, end or step")
+	}
+	return promQuery{
+		Query:       r.Form.Get("query"),
+		Start:       time.Unix(0, int64(start*1e9)).UTC(),
+		End:         time.Unix(0, int64(end*1e9)).UTC(),
+		Step:        time.Duration(step * float64(time.Second)),
+		Header:      r.Header.Clone(),
+		Points:      int((end-start)/step) + 1,
+		RemoteAbort: r.Context().Done(),
+	}, nil
 }
 
 // requestsFor returns the requests made with query.

@@ -274,8 +274,8 @@ func (r *run) finish(st *jobState) {
 func (r *run) emptyError(j Job) error {
 	msg := fmt.Sprintf("%s: the query returned no data from %s to %s (query %s)", ref(j),
 		r.grid.start.Format(time.RFC3339), r.grid.at(r.grid.n-1).Format(time.RFC3339), j.Query)
-	if j.Query == DefaultQuery(j.Namespace, j.Name) {
-		msg += fmt.Sprintf("; kube-state-metrics exports it only while KEDA's HPA keda-hpa-%s exists, so autoscale the workload for a while first, or give a demand query of your own", j.Name)
+	if j.Query == hpaQuery(j.Namespace, hpaOf(j)) {
+		msg += fmt.Sprintf("; kube-state-metrics exports it only while KEDA's HPA %s exists, so autoscale the workload for a while first, or give a demand query of your own", hpaOf(j))
 	} else {
 		msg += "; check the metric name and labels in this Prometheus"
 	}

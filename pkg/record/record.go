@@ -9,8 +9,11 @@
 // at most MaxPointsPerQuery points to stay under Prometheus' limit of 11,000
 // points per series. Requests run concurrently up to Options.Concurrency and
 // are retried with exponential backoff on timeouts, connection errors, HTTP
-// 429 and 5xx, never on other 4xx answers. The bearer token never appears in
-// an error or in the progress output.
+// 429 and 5xx, never on other 4xx answers. Credentials (bearer token,
+// headers, user information, credential-like query parameters) go only to
+// the address's origin and never appear in an error or in the progress
+// output. Every answer is bounded in size (Options.MaxResponseBytes) and
+// time (Options.Timeout, headers and body).
 package record
 
 import (
@@ -26,6 +29,7 @@ import (
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
 )
 
 // Defaults applied to zero-valued Options fields.
@@ -47,6 +51,15 @@ const (
 	// MaxPointsPerQuery is the most steps one query_range request asks
 	// for; Prometheus rejects more than 11,000 points per series.
 	MaxPointsPerQuery = 10_000
+	// DefaultMaxResponseBytes is the default cap on one response body.
+	DefaultMaxResponseBytes = 64 << 20
+	// MinResponseBytes and MaxResponseBytes bound Options.MaxResponseBytes.
+	MinResponseBytes = 1 << 10
+	MaxResponseBytes = 1 << 30
+	// MaxConcurrency is the most requests allowed in flight at once.
+	MaxConcurrency = 64
+	// MaxRetries is the most retries allowed for one request.
+	MaxRetries = 20
 )
 
 // Options configure Record. Zero values select the documented defaults.
@@ -60,8 +73,13 @@ type Options struct {
 	// Step is the resolution (default DefaultStep, 5m): a whole number of
 	// seconds between 1s and 24h.
 	Step time.Duration
-	// Timeout bounds each HTTP request attempt (default DefaultTimeout).
+	// Timeout bounds each HTTP request attempt, from sending the request to
+	// the last byte of the answer (default DefaultTimeout).
 	Timeout time.Duration
+	// MaxResponseBytes caps the body of one answer (default
+	// DefaultMaxResponseBytes; MinResponseBytes to MaxResponseBytes). A
+	// larger answer fails its workload and is not retried.
+	MaxResponseBytes int64
 	// BearerTokenFile, when set, names a file whose trimmed content is sent
 	// as "Authorization: Bearer <token>". The token is never printed.
 	BearerTokenFile string
@@ -71,12 +89,17 @@ type Options struct {
 	// Headers are sent with every request, e.g. X-Scope-OrgID for Mimir,
 	// Cortex or Thanos tenancy. Values of Authorization-like headers are
 	// treated as secrets, like the bearer token.
+	//
+	// Headers, the bearer token and the Address's user information go only
+	// to the Address's origin (scheme, host and port): a redirect elsewhere
+	// is not followed and fails the workload.
 	Headers map[string]string
 	// Concurrency is the most requests in flight at once (default
-	// DefaultConcurrency).
+	// DefaultConcurrency, at most MaxConcurrency).
 	Concurrency int
 	// Retries is how many times a failed request is retried (default
-	// DefaultRetries); a negative value disables retries.
+	// DefaultRetries, at most MaxRetries); a negative value disables
+	// retries.
 	Retries int
 	// Backoff is the delay before the first retry, doubled for each further
 	// one up to MaxBackoff (default DefaultBackoff).
@@ -101,6 +124,9 @@ type Job struct {
 	// Query is the PromQL for demand in replicas; DefaultQuery when empty.
 	// It must return exactly one series.
 	Query string
+	// HPAName is the name of KEDA's HPA for the workload when the workload
+	// chooses one (ml-autoscaling.io/hpa-name); the default query reads it.
+	HPAName string
 }
 
 // Result is the outcome for one Job. Exactly one of History and Err is set.
@@ -122,13 +148,25 @@ type Result struct {
 // ScaledObject, as max(...) so that several kube-state-metrics instances
 // (or one restarted with new labels) still give one series.
 func DefaultQuery(namespace, name string) string {
+	hpa, _ := keda.HPANameFor(name, "")
+	return hpaQuery(namespace, hpa)
+}
+
+// hpaQuery is the desired replicas of the HPA called hpa.
+func hpaQuery(namespace, hpa string) string {
 	if namespace == "" {
 		namespace = history.DefaultNamespace
 	}
 	// max(...): kube-state-metrics run with several replicas, or restarted with
 	// new labels during the look-back, exports the same HPA more than once
 	return fmt.Sprintf(`max(kube_horizontalpodautoscaler_status_desired_replicas{namespace=%q,horizontalpodautoscaler=%q})`,
-		namespace, "keda-hpa-"+name)
+		namespace, hpa)
+}
+
+// hpaOf returns the name of KEDA's HPA for the job's workload.
+func hpaOf(j Job) string {
+	hpa, _ := keda.HPANameFor(j.Name, j.HPAName)
+	return hpa
 }
 
 // Errors joins the per-job errors of results, or returns nil when every job
@@ -150,6 +188,24 @@ func Errors(results []Result) error {
 // query, an unreachable server) is reported in its Result.Err and does not
 // stop the others. When ctx ends, unfinished jobs fail with ctx's error.
 func Record(ctx context.Context, opts Options, jobs []Job) ([]Result, error) {
+	r, err := New(opts, jobs)
+	if err != nil {
+		return nil, err
+	}
+	return r.Run(ctx), nil
+}
+
+// Recorder is a recording whose options and jobs are valid and whose token
+// and CA files have been read; nothing has been sent yet.
+type Recorder struct {
+	run  *run
+	jobs []Job
+}
+
+// New validates the options and jobs and reads the token and CA files,
+// without any network I/O, so a caller can reject a run before it creates
+// anything. The errors are those of Record.
+func New(opts Options, jobs []Job) (*Recorder, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -162,10 +218,14 @@ func Record(ctx context.Context, opts Options, jobs []Job) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer c.close()
-	w := grid(o)
-	r := &run{opts: o, client: c, grid: w, out: &progress{w: o.Progress, redact: c.redact}}
-	return r.all(ctx, jobs), nil
+	r := &run{opts: o, client: c, grid: grid(o), out: &progress{w: o.Progress, redact: c.redact}}
+	return &Recorder{run: r, jobs: jobs}, nil
+}
+
+// Run records every job, as Record does, and releases the connections.
+func (r *Recorder) Run(ctx context.Context) []Result {
+	defer r.run.client.close()
+	return r.run.all(ctx, r.jobs)
 }
 
 // window is the step grid of every job: n values from start.
@@ -183,7 +243,10 @@ func grid(o Options) window {
 	stepSec := int64(o.Step / time.Second)
 	now := o.Now.Unix()
 	last := now - mod(now, stepSec)
-	n := int((o.Since + o.Step - 1) / o.Step)
+	n := int(o.Since / o.Step)
+	if o.Since%o.Step != 0 {
+		n++
+	}
 	return window{start: time.Unix(last-int64(n-1)*stepSec, 0).UTC(), step: o.Step, n: n}
 }
 
@@ -228,33 +291,56 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Backoff == 0 {
 		o.Backoff = DefaultBackoff
 	}
+	if o.MaxResponseBytes == 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
+	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
+	errs := o.problems()
+	if len(errs) > 0 {
+		return o, fmt.Errorf("record: invalid options: %s", strings.Join(errs, "; "))
+	}
+	return o, nil
+}
+
+// problems lists what is wrong with options whose defaults are filled in.
+func (o Options) problems() []string {
 	var errs []string
 	if o.Step < time.Second || o.Step > history.MaxStep || o.Step%time.Second != 0 {
 		errs = append(errs, fmt.Sprintf("step %s: must be a whole number of seconds between 1s and 24h, e.g. 5m", o.Step))
 	} else {
+		n := o.Since / o.Step // rounded up below; Since+Step could overflow
+		if o.Since%o.Step != 0 {
+			n++
+		}
 		if o.Since < o.Step {
 			errs = append(errs, fmt.Sprintf("since %s: must be at least the step (%s)", o.Since, o.Step))
-		} else if n := (o.Since + o.Step - 1) / o.Step; n > history.MaxValues {
+		} else if n > history.MaxValues {
 			errs = append(errs, fmt.Sprintf("since %s at step %s: %d values, at most %d are allowed; use a longer step or a shorter look-back",
 				o.Since, o.Step, n, history.MaxValues))
+		} else if start := grid(o).start; start.Before(time.Unix(0, 0)) {
+			errs = append(errs, fmt.Sprintf("since %s before %s: the look-back would start in %d; it must start after 1970-01-01 (Unix time 0)",
+				o.Since, o.Now.UTC().Format(time.RFC3339), start.Year()))
 		}
 	}
 	if o.Timeout < 0 {
 		errs = append(errs, fmt.Sprintf("timeout %s: must be positive, e.g. 2m", o.Timeout))
 	}
-	if o.Concurrency < 0 {
-		errs = append(errs, fmt.Sprintf("concurrency %d: must be at least 1", o.Concurrency))
+	if o.Concurrency < 0 || o.Concurrency > MaxConcurrency {
+		errs = append(errs, fmt.Sprintf("concurrency %d: must be between 1 and %d", o.Concurrency, MaxConcurrency))
+	}
+	if o.Retries > MaxRetries {
+		errs = append(errs, fmt.Sprintf("retries %d: at most %d are allowed", o.Retries, MaxRetries))
 	}
 	if o.Backoff < 0 {
 		errs = append(errs, fmt.Sprintf("backoff %s: must be positive", o.Backoff))
 	}
-	if len(errs) > 0 {
-		return o, fmt.Errorf("record: invalid options: %s", strings.Join(errs, "; "))
+	if o.MaxResponseBytes < MinResponseBytes || o.MaxResponseBytes > MaxResponseBytes {
+		errs = append(errs, fmt.Sprintf("max response bytes %d: must be between %d (%s) and %d (%s)",
+			o.MaxResponseBytes, MinResponseBytes, formatBytes(MinResponseBytes), MaxResponseBytes, formatBytes(MaxResponseBytes)))
 	}
-	return o, nil
+	return errs
 }
 
 // normalizeJobs fills defaults and rejects invalid or duplicate jobs.
@@ -273,7 +359,7 @@ func normalizeJobs(jobs []Job) ([]Job, error) {
 			j.Kind = history.KindDeployment
 		}
 		if j.Query == "" {
-			j.Query = DefaultQuery(j.Namespace, j.Name)
+			j.Query = hpaQuery(j.Namespace, hpaOf(j))
 		}
 		// The history validator checks names, kind and query text exactly
 		// as Decode will when the file is read back.

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
 )
 
 var now = time.Date(2026, 5, 4, 10, 7, 31, 0, time.UTC)
@@ -39,6 +40,28 @@ func TestDefaultQuery(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, DefaultQuery(tt.namespace, tt.name))
 	}
+}
+
+// TestDefaultQueryReadsKEDAsHPA checks that the default demand is read from
+// the HPA the transform names: shortened for long workload names, or the
+// one the workload chooses.
+func TestDefaultQueryReadsKEDAsHPA(t *testing.T) {
+	long := "prod-llama-3-1-8b-instruct-fp8-deployment-vllm-inference-server"
+	short, _ := keda.HPANameFor(long, "")
+	require.Len(t, short, keda.MaxNameLength)
+	for _, c := range []struct {
+		job  Job
+		want string
+	}{
+		{Job{Namespace: "ml", Name: long}, short},
+		{Job{Namespace: "ml", Name: long, HPAName: "llama-hpa"}, "llama-hpa"},
+		{Job{Namespace: "ml", Name: "worker"}, "keda-hpa-worker"},
+	} {
+		jobs, err := normalizeJobs([]Job{c.job})
+		require.NoError(t, err)
+		assert.Equal(t, `max(kube_horizontalpodautoscaler_status_desired_replicas{namespace="ml",horizontalpodautoscaler="`+c.want+`"})`, jobs[0].Query)
+	}
+	assert.Contains(t, DefaultQuery("ml", long), `horizontalpodautoscaler="`+short+`"`)
 }
 
 func TestGrid(t *testing.T) {
@@ -435,7 +458,7 @@ func TestRecordTokenNeverLeaked(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, res[5].Err, "the right token and tenant header reach the server")
 	require.NoError(t, res[3].Err)
-	assert.Equal(t, []string{"saw Bearer <redacted>"}, res[3].Warnings)
+	assert.Equal(t, []string{"saw Bearer REDACTED"}, res[3].Warnings)
 	for _, r := range res[:3] {
 		require.Error(t, r.Err)
 	}
@@ -447,7 +470,7 @@ func TestRecordTokenNeverLeaked(t *testing.T) {
 	}
 	assert.NotContains(t, everything, token)
 	assert.NotContains(t, everything, token[:12], "no part of the token either")
-	assert.Contains(t, everything, "<redacted>")
+	assert.Contains(t, everything, "REDACTED")
 
 	// Options errors do not show it either.
 	opts.Headers = map[string]string{"Authorization": "Bearer " + token}
@@ -518,6 +541,10 @@ func TestRecordInvalidOptions(t *testing.T) {
 	require.NoError(t, os.WriteFile(empty, []byte("\n"), 0o600))
 	notPEM := filepath.Join(dir, "ca.pem")
 	require.NoError(t, os.WriteFile(notPEM, []byte("hello"), 0o600))
+	bigToken := filepath.Join(dir, "big-token")
+	require.NoError(t, os.WriteFile(bigToken, bytes.Repeat([]byte("t"), maxTokenFileBytes+1), 0o600))
+	bigCA := filepath.Join(dir, "big-ca.pem")
+	require.NoError(t, os.WriteFile(bigCA, bytes.Repeat([]byte("c"), maxCAFileBytes+1), 0o600))
 	ok := Options{Address: "http://prometheus:9090"}
 	job := []Job{{Name: "worker"}}
 	tests := []struct {
@@ -530,12 +557,35 @@ func TestRecordInvalidOptions(t *testing.T) {
 		{name: "not http", mutate: func(o *Options) { o.Address = "ftp://x" }, want: `"ftp://x": need an http:// or https:// URL with a host`},
 		{name: "no scheme", mutate: func(o *Options) { o.Address = "prometheus:9090" }, want: "need an http:// or https:// URL"},
 		{name: "with api path", mutate: func(o *Options) { o.Address = "http://p:9090/api/v1/" }, want: "without /api/v1"},
-		{name: "password hidden", mutate: func(o *Options) { o.Address = "ftp://u:hunter2@x" }, want: "ftp://u:xxxxx@x"},
+		{name: "password hidden", mutate: func(o *Options) { o.Address = "ftp://u:hunter2@x" }, want: `"ftp://REDACTED@x"`},
 		{name: "fractional step", mutate: func(o *Options) { o.Step = 1500 * time.Millisecond }, want: "step 1.5s: must be a whole number of seconds between 1s and 24h"},
 		{name: "step too long", mutate: func(o *Options) { o.Step = 48 * time.Hour }, want: "step 48h0m0s"},
 		{name: "since shorter than step", mutate: func(o *Options) { o.Since = time.Minute }, want: "since 1m0s: must be at least the step (5m0s)"},
 		{name: "too many values", mutate: func(o *Options) { o.Step = time.Second }, want: "2419200 values, at most 1000000"},
-		{name: "negative concurrency", mutate: func(o *Options) { o.Concurrency = -1 }, want: "concurrency -1: must be at least 1"},
+		{name: "negative concurrency", mutate: func(o *Options) { o.Concurrency = -1 }, want: "concurrency -1: must be between 1 and 64"},
+		{name: "look-back that would overflow", mutate: func(o *Options) { o.Since = math.MaxInt64 }, want: "values, at most 1000000 are allowed"},
+		{name: "look-back that would overflow at the longest step", mutate: func(o *Options) { o.Since, o.Step, o.Now = math.MaxInt64, 24*time.Hour, now },
+			want: "before 2026-05-04T10:07:31Z: the look-back would start in 1734; it must start after 1970-01-01"},
+		{name: "look-back before 1970", mutate: func(o *Options) { o.Now = time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC); o.Since = 48 * time.Hour },
+			want: "since 48h0m0s before 1970-01-02T00:00:00Z: the look-back would start in 1969"},
+		{name: "too much concurrency", mutate: func(o *Options) { o.Concurrency = MaxConcurrency + 1 }, want: "concurrency 65: must be between 1 and 64"},
+		{name: "too many retries", mutate: func(o *Options) { o.Retries = MaxRetries + 1 }, want: "retries 21: at most 20 are allowed"},
+		{name: "response cap too small", mutate: func(o *Options) { o.MaxResponseBytes = 1023 }, want: "max response bytes 1023: must be between 1024 (1 KiB) and 1073741824 (1 GiB)"},
+		{name: "response cap too large", mutate: func(o *Options) { o.MaxResponseBytes = 1<<30 + 1 }, want: "max response bytes 1073741825"},
+		{name: "negative response cap", mutate: func(o *Options) { o.MaxResponseBytes = -1 }, want: "max response bytes -1"},
+		{name: "token file too large", mutate: func(o *Options) { o.BearerTokenFile = bigToken }, want: "larger than 64 KiB, the most allowed"},
+		{name: "CA file too large", mutate: func(o *Options) { o.CAFile = bigCA }, want: "larger than 4 MiB, the most allowed"},
+		{name: "user information and a token file", mutate: func(o *Options) {
+			o.Address = "http://u:hunter2@prometheus:9090"
+			o.BearerTokenFile = empty
+		}, want: "both a bearer token file and a user name in the Prometheus address are set; use one"},
+		{name: "three credentials", mutate: func(o *Options) {
+			o.Address = "http://u:hunter2@prometheus:9090"
+			o.BearerTokenFile = empty
+			o.Headers = map[string]string{"Authorization": "Bearer x"}
+		}, want: "a bearer token file, an Authorization header and a user name in the Prometheus address are set; use one"},
+		{name: "unparseable address with a password", mutate: func(o *Options) { o.Address = "http://u:hunter2/x@prometheus:9090" },
+			want: `Prometheus address "http://REDACTED@prometheus:9090" is not a URL`},
 		{name: "negative timeout", mutate: func(o *Options) { o.Timeout = -time.Second }, want: "timeout -1s: must be positive"},
 		{name: "missing token file", mutate: func(o *Options) { o.BearerTokenFile = filepath.Join(dir, "nope") }, want: "bearer token file: open"},
 		{name: "empty token file", mutate: func(o *Options) { o.BearerTokenFile = empty }, want: "must hold one non-empty line"},
@@ -571,9 +621,53 @@ func TestRecordInvalidOptions(t *testing.T) {
 	}
 }
 
+// TestNewSendsNothing checks that New only validates: the server sees a
+// request only once Run is called.
+func TestNewSendsNothing(t *testing.T) {
+	f := newFakeProm(t, func(w http.ResponseWriter, q promQuery) { writeMatrix(t, w, q, one(nil)) })
+	rec, err := New(testOptions(f.URL), []Job{{Name: "w", Query: "demand"}})
+	require.NoError(t, err)
+	assert.Empty(t, f.requestsFor("demand"))
+	res := rec.Run(context.Background())
+	require.NoError(t, Errors(res))
+	assert.Len(t, f.requestsFor("demand"), 1)
+}
+
 func TestErrors(t *testing.T) {
 	assert.NoError(t, Errors(nil))
 	assert.NoError(t, Errors([]Result{{}}))
 	err := Errors([]Result{{Err: errors.New("a")}, {}, {Err: errors.New("b")}})
 	assert.EqualError(t, err, "a\nb")
+}
+
+// TestRecordAddressCredentialsNeverShown gives addresses with credentials
+// in their user information or query: the address is used as given, but
+// no message shows the secret, whether the address is refused or the
+// server echoes the credential back.
+func TestRecordAddressCredentialsNeverShown(t *testing.T) {
+	const secret = "S3cretAddressTok"
+	for _, addr := range []string{
+		"http://user:" + secret + "{@prom:9090",
+		"ftp://prom:9090/?auth_token=" + secret,
+		"http://prom:9090/api/v1?client_secret=" + secret,
+		"http://admin:" + secret + "@prom:9090/api/v1",
+	} {
+		_, err := Record(context.Background(), testOptions(addr), []Job{{Namespace: "ml", Name: "w", Query: "up"}})
+		require.Error(t, err, addr)
+		require.NotContains(t, err.Error(), secret, addr)
+		require.Contains(t, err.Error(), "REDACTED", addr)
+	}
+
+	f := newFakeProm(t, func(w http.ResponseWriter, q promQuery) {
+		writeError(w, 400, "bad_data", "unknown parameter auth_token="+secret)
+	})
+	var progress bytes.Buffer
+	opts := testOptions(f.URL + "/?auth_token=" + secret)
+	opts.Progress = &progress
+	res, err := Record(context.Background(), opts, []Job{{Namespace: "ml", Name: "w", Query: "up"}})
+	require.NoError(t, err)
+	require.Error(t, res[0].Err)
+	everything := progress.String() + Errors(res).Error()
+	require.NotContains(t, everything, secret)
+	require.Contains(t, everything, "auth_token=REDACTED")
 }

@@ -44,6 +44,13 @@ func (s *Scope) decide(v *view, diags *diag.List) *decided {
 		}
 		return &decided{reason: notScaledReason(v, via, selecting, excluding)}
 	}
+	// a workload that opts in must be one the API server accepts: its name
+	// and namespace name the generated objects, its resources size them
+	w := workload.FromNode(v.node)
+	if bad := append(workload.CheckIdentity(v.node, v.ref), w.CheckResources()...); bad.HasErrors() {
+		*diags = append(*diags, append(errs, bad...)...)
+		return nil
+	}
 	spec, fields, d := s.resolve(v, errs)
 	*diags = append(*diags, d...)
 	if spec == nil || d.HasErrors() {
@@ -53,7 +60,7 @@ func (s *Scope) decide(v *view, diags *diag.List) *decided {
 		fields[annotations.KeyEnabled] = field
 	}
 	return &decided{in: &Workload{
-		Workload: workload.FromNode(v.node), Spec: spec, OptIn: via, OptInDetail: detail,
+		Workload: w, Spec: spec, OptIn: via, OptInDetail: detail,
 		Rules: selecting, Namespace: v.subject.namespace, fields: fields,
 	}}
 }

@@ -119,6 +119,9 @@ func FuzzProcess(f *testing.F) {
 	}
 	f.Add([]byte("---\r\napiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: x\r\n  annotations: {ml-autoscaling.io/enabled: \"true\", ml-autoscaling.io/cpu-utilization: \"50\"}\r\n"), uint8(0))
 	f.Add([]byte("kind: List\nitems:\n- {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: a}, spec: {scaleTargetRef: {kind: Deployment, name: a}}}\n"), uint8(6))
+	f.Add([]byte("---\n\xef\xbb\xbfapiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  annotations: {ml-autoscaling.io/enabled: \"true\", ml-autoscaling.io/cpu-utilization: \"50\"}\n"), uint8(0))
+	f.Add([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  labels: &l {app: x}\n  annotations:\n    <<: {ml-autoscaling.io/enabled: \"true\"}\n    ml-autoscaling.io/cpu-utilization: \"50\"\nspec: {selector: {matchLabels: *l}}\n"), uint8(0))
+	f.Add([]byte("kind: List\nitems:\n- kind: List\n  items:\n  - {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: a}, spec: {scaleTargetRef: {<<: {kind: Deployment}, name: a}}}\n"), uint8(6))
 	f.Fuzz(func(t *testing.T, in []byte, mode uint8) {
 		o := fuzzOptions(mode)
 		first := processWithin(t, in, o, 10*time.Second)

@@ -33,8 +33,16 @@ type Doc struct {
 
 // Split cuts a stream into documents at lines that start with "---".
 // Separator lines are kept with their document, so joining Sep and Body of
-// every document gives the input back exactly.
+// every document gives the input back exactly. A byte-order mark that opens
+// the stream does not hide a separator behind it.
 func Split(in []byte) []Doc {
+	docs, _ := splitN(in, -1)
+	return docs
+}
+
+// splitN is Split that stops, returning false, once the stream holds more
+// than max documents (max < 0: no limit).
+func splitN(in []byte, max int) ([]Doc, bool) {
 	var docs []Doc
 	cur := Doc{}
 	start := 0
@@ -46,12 +54,18 @@ func Split(in []byte) []Doc {
 			lineEnd = pos + end + 1
 		}
 		line := in[pos:lineEnd]
+		if pos == 0 {
+			line = bytes.TrimPrefix(line, bom)
+		}
 		if isSeparator(line) {
 			if pos > start || len(cur.Sep) > 0 {
 				cur.Body = in[bodyStart:pos]
 				docs = append(docs, cur)
+				if max >= 0 && len(docs) > max {
+					return docs, false
+				}
 			}
-			cur = Doc{Sep: line}
+			cur = Doc{Sep: in[pos:lineEnd]}
 			start, bodyStart = pos, lineEnd
 		}
 		pos = lineEnd
@@ -60,7 +74,7 @@ func Split(in []byte) []Doc {
 		cur.Body = in[bodyStart:]
 		docs = append(docs, cur)
 	}
-	return docs
+	return docs, max < 0 || len(docs) <= max
 }
 
 func isSeparator(line []byte) bool {
@@ -128,30 +142,45 @@ func (e *Error) Error() string { return e.Diagnostics.Errors().Error() }
 // recorded ScalingHistory files given with --history); they are consumed,
 // never written. On any error it returns no output at all.
 func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *transform.Output, error) {
-	docs := Split(in)
+	docs, parseErrs := Documents(in)
+	if len(parseErrs) > 0 {
+		return nil, nil, &Error{Diagnostics: parseErrs}
+	}
 	sc := scope.New(opts.Policy, opts.ReleaseNamespace)
 	scan := NewScan(sc)
-	var items []*yaml.RNode
-	owner := map[*yaml.RNode]int{}
-	var parseErrs diag.List
+	var parsed []*yaml.RNode
 	for i := range docs {
 		d := &docs[i]
 		if !scan.Interesting(d.Body) || IsBlank(d.Body) {
 			continue
 		}
-		text := append(append([]byte{}, bytes.TrimLeft(d.Sep, "-")...), d.Body...)
-		n, err := yaml.Parse(string(text))
+		if stray := d.StrayBOM(i + 1); stray != nil {
+			parseErrs = append(parseErrs, stray...)
+			continue
+		}
+		read, err := parseDoc(d, sc)
 		if err != nil {
 			parseErrs.Errorf(diag.Ref{}, fmt.Sprintf("document %d%s", i+1, source(d.Body)), "", "valid YAML", "cannot parse: %v", err)
 			continue
 		}
-		if n.YNode().Kind != yaml.MappingNode {
-			continue
+		parseErrs = append(parseErrs, read...)
+		parsed = append(parsed, d.Nodes...)
+	}
+	// documents without markers that the transform still needs (workloads
+	// that HPAs target or whose pods look like a GPU workload's); one that
+	// does not parse, or that Kubernetes would not read as written, is left
+	// to Helm, like any other document the tool does not own
+	if related := transform.Related(parsed, sc); len(parsed) > 0 {
+		for i := range docs {
+			if d := &docs[i]; d.Nodes == nil && !IsBlank(d.Body) && d.StrayBOM(i+1) == nil && related(d.Body) {
+				_, _ = parseDoc(d, sc)
+			}
 		}
-		nodes := transform.ExpandLists([]*yaml.RNode{n}, nil, sc)
-		d.Nodes = nodes
-		d.Expanded = len(nodes) != 1 || nodes[0] != n
-		for _, node := range nodes {
+	}
+	var items []*yaml.RNode
+	owner := map[*yaml.RNode]int{}
+	for i := range docs {
+		for _, node := range docs[i].Nodes {
 			owner[node] = i
 			items = append(items, node)
 		}
@@ -234,6 +263,26 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 		}
 	}
 	return out.Bytes(), res, nil
+}
+
+// parseDoc parses a document's resources into d.Nodes (a List holding
+// resources the transform acts on gives its items); a document that is not
+// a mapping gets none.
+func parseDoc(d *Doc, sc *scope.Scope) (diag.List, error) {
+	n, err := yaml.Parse(string(d.Text()))
+	if err != nil {
+		return nil, err
+	}
+	if n.YNode().Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	nodes, read := transform.Prepare([]*yaml.RNode{n}, nil, sc)
+	if len(read) > 0 {
+		return read, nil
+	}
+	d.Nodes = nodes
+	d.Expanded = len(nodes) != 1 || nodes[0] != n
+	return nil, nil
 }
 
 // sameContent reports whether two nodes hold the same data, ignoring style and comments.

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/hpa"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/podname"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/triggers"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -29,7 +31,9 @@ type builder struct {
 	// history is the workload's recorded demand (nil when none).
 	history *history.History
 	// previousFloor holds the predictive triggers of the earlier output, if any.
-	previousFloor []keda.ScaleTrigger
+	previousFloor *keptFloor
+	// previousWarnings holds the warnings recorded on the earlier output's ScaledObject.
+	previousWarnings []string
 }
 
 func (b *builder) why(k string) string {
@@ -45,6 +49,12 @@ func (b *builder) why(k string) string {
 
 // build makes the ScaledObject and TriggerAuthentications (ScaledObject first).
 func (b *builder) build() ([]*yaml.RNode, diag.List) {
+	if !podname.HasPods(b.w.Ref.Kind, b.w.Ref.Name) {
+		var d diag.List
+		d.Errorf(b.w.Ref, "metadata.name", b.w.Ref.Name, "a Deployment name of at most 251 characters",
+			"Kubernetes names this Deployment's ReplicaSets <name>-<hash>, which would exceed 253 characters: it never has pods to scale")
+		return nil, d
+	}
 	set, d := triggers.Build(triggers.Input{Workload: b.w, Spec: b.spec, Policy: b.policy, ReleaseNamespace: b.releaseNamespace})
 	if d.HasErrors() {
 		return nil, d
@@ -54,7 +64,7 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 	so := &keda.ScaledObject{
 		APIVersion: keda.APIVersion,
 		Kind:       keda.KindScaledObject,
-		Metadata:   keda.ObjectMeta{Name: b.w.Ref.Name, Namespace: b.w.Ref.Namespace},
+		Metadata:   keda.ObjectMeta{Name: keda.ScaledObjectName(b.w.Ref.Name), Namespace: b.w.Ref.Namespace},
 		Spec: keda.ScaledObjectSpec{
 			ScaleTargetRef:   keda.ScaleTarget{APIVersion: "apps/v1", Kind: b.w.Ref.Kind, Name: b.w.Ref.Name},
 			PollingInterval:  s.PollingInterval,
@@ -85,6 +95,7 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 	} else {
 		b.plan.Add("cooldownPeriod", "300s", "KEDA's default")
 	}
+	b.nameHPA()
 	d = append(d, b.applyGPU()...)
 	if d.HasErrors() {
 		return nil, d
@@ -124,6 +135,27 @@ func (b *builder) build() ([]*yaml.RNode, diag.List) {
 	return objs, d
 }
 
+// nameHPA sets the name of KEDA's HPA when KEDA's default does not fit or
+// the workload chooses one, and says why.
+func (b *builder) nameHPA() {
+	so := b.so
+	if so.Metadata.Name != b.w.Ref.Name {
+		b.plan.Add("ScaledObject name", so.Metadata.Name, fmt.Sprintf("the workload's name has %d characters, KEDA allows %d: shortened, with a hash of the full name", len(b.w.Ref.Name), keda.MaxNameLength))
+	}
+	name, set := keda.HPANameFor(b.w.Ref.Name, b.spec.HPAName)
+	if !set {
+		return
+	}
+	so.SetHPAName(name)
+	why := "annotation " + annotations.Prefix + annotations.KeyHPAName
+	if b.spec.HPAName == "" {
+		def := keda.DefaultHPAName(so.Metadata.Name)
+		why = fmt.Sprintf("KEDA's default %s would have %d characters, KEDA allows %d: shortened, with a hash of the full name (%s chooses another)",
+			def, len(def), keda.MaxNameLength, annotations.Prefix+annotations.KeyHPAName)
+	}
+	b.plan.Add("HPA name", name, why)
+}
+
 // decorate copies the workload's labels and Helm 4's file annotation onto a
 // generated object's metadata and marks it as generated (before rendering:
 // setting them on the rendered node would cost a YAML round trip per value).
@@ -138,6 +170,23 @@ func (b *builder) decorate(m *keda.ObjectMeta) {
 	if f, ok := b.w.Annotations[HelmFilenameAnnotation]; ok {
 		m.Annotations[HelmFilenameAnnotation] = f
 	}
+}
+
+// checkAdoptable refuses an HPA KEDA cannot adopt: one whose name is
+// longer than KEDA allows, or another than the workload's hpa-name.
+func (b *builder) checkAdoptable(h *hpa.HPA) diag.List {
+	var d diag.List
+	href := diag.Ref{APIVersion: h.Node.GetApiVersion(), Kind: hpa.Kind, Namespace: h.Namespace, Name: h.Name}
+	if len(h.Name) > keda.MaxNameLength {
+		d.Errorf(href, "metadata.name", h.Name, fmt.Sprintf("an HPA name of at most %d characters, or hpa-conflict: delete", keda.MaxNameLength),
+			"KEDA adopts an HPA under its own name, and allows HPA names of at most %d characters (this one has %d)", keda.MaxNameLength, len(h.Name))
+	}
+	if b.spec.HPAName != "" && b.spec.HPAName != h.Name {
+		d.Errorf(b.w.Ref, annotations.Prefix+annotations.KeyHPAName, b.spec.HPAName,
+			fmt.Sprintf("%q, the name of the HPA KEDA adopts, or hpa-conflict: delete", h.Name),
+			"KEDA takes over the existing HPA %s only under its own name, so the HPA cannot also be called %s", h.Name, b.spec.HPAName)
+	}
+	return d
 }
 
 // resolveHPAs applies the workload's HPA conflict policy to the HPAs that target it.
@@ -161,14 +210,11 @@ func (b *builder) resolveHPAs(mine []*hpa.HPA, drop map[*yaml.RNode]bool) diag.L
 				"several HPAs (%s) target the workload; KEDA can adopt only one", list)
 			return d
 		}
-		cfg := &keda.HPAConfig{Name: mine[0].Name}
-		if b.so.Spec.Advanced == nil {
-			b.so.Spec.Advanced = &keda.Advanced{}
+		if d = b.checkAdoptable(mine[0]); d.HasErrors() {
+			return d
 		}
-		if old := b.so.Spec.Advanced.HorizontalPodAutoscalerConfig; old != nil {
-			cfg.Behavior = old.Behavior
-		}
-		b.so.Spec.Advanced.HorizontalPodAutoscalerConfig = cfg
+		b.so.SetHPAName(mine[0].Name)
+		b.setRow("HPA name", mine[0].Name, "the adopted HPA's: KEDA takes over an HPA only under its own name")
 		if b.so.Metadata.Annotations == nil {
 			b.so.Metadata.Annotations = map[string]string{}
 		}
@@ -176,8 +222,7 @@ func (b *builder) resolveHPAs(mine []*hpa.HPA, drop map[*yaml.RNode]bool) diag.L
 		b.plan.Add("HPA "+list, "adopted", "KEDA takes ownership of the existing HPA ("+b.why(annotations.KeyHPAConflict)+": adopt)")
 	default:
 		for _, h := range mine {
-			d.Errorf(diag.Ref{APIVersion: h.Node.GetApiVersion(), Kind: hpa.Kind, Namespace: h.Namespace, Name: h.Name},
-				"spec.scaleTargetRef", b.w.Ref.Kind+"/"+b.w.Ref.Name,
+			d.Errorf(hpaRef(h), "spec.scaleTargetRef", b.w.Ref.Kind+"/"+b.w.Ref.Name,
 				"remove the HPA, or set hpaConflict (policy) / "+annotations.Prefix+annotations.KeyHPAConflict+" to delete or adopt",
 				"HPA targets %s, which KEDA will scale; two HPAs on one workload cause AmbiguousSelector", b.w.Ref)
 		}

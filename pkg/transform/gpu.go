@@ -8,6 +8,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/keda"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/triggers"
 )
 
 // fallbackFailureThreshold is how many failed metric reads in a row switch a GPU workload to its fallback.
@@ -23,14 +24,16 @@ func (b *builder) applyGPU() diag.List {
 	var d diag.List
 	g := b.set.GPU
 	if g == nil {
-		if info := b.w.GPU(); info != nil && b.spec.GPU == "off" {
+		info := b.w.GPU()
+		if info != nil && b.spec.GPU == "off" {
 			b.plan.Class = fmt.Sprintf("GPU workload, GPU handling off (%d × %s per pod)", info.PerPod, info.Resource)
 			b.plan.Add("gpu", "off", b.why(annotations.KeyGPU)+": no GPU triggers or behaviour")
 		}
-		return nil
+		return b.unusedGPUSettings(info != nil)
 	}
 	s, so, pol := b.spec, b.so, b.policy.Spec.GPU
 	b.plan.Class = fmt.Sprintf("GPU workload: %d × %s per pod in %s", g.Info.PerPod, g.Info.Resource, strings.Join(g.Info.Containers, ", "))
+	b.addServerRow(g)
 	coldStart := pol.ColdStart.Duration
 	twice := int32((2 * coldStart).Seconds())
 
@@ -117,9 +120,52 @@ func (b *builder) applyGPU() diag.List {
 	case minor >= 17:
 		so.Spec.Fallback = &keda.Fallback{FailureThreshold: fallbackFailureThreshold, Replicas: max(s.MinReplicas, 1), Behavior: "currentReplicasIfHigher"}
 		b.plan.Add("fallback", "keep current replicas", fmt.Sprintf("after %d failed metric reads KEDA keeps the current count (at least %d) instead of scaling a busy model server down", fallbackFailureThreshold, max(s.MinReplicas, 1)))
-	default:
+	case pol.StaticFallback == config.StaticFallbackMax:
 		so.Spec.Fallback = &keda.Fallback{FailureThreshold: fallbackFailureThreshold, Replicas: *so.Spec.MaxReplicaCount}
-		b.plan.Add("fallback", fmt.Sprintf("%d replicas", *so.Spec.MaxReplicaCount), fmt.Sprintf("KEDA 2.16 (policy kedaVersion) can only hold a fixed count when metrics fail: the maximum, so serving never starves; kedaVersion 2.17+ keeps the current count instead"))
+		b.plan.Add("fallback", fmt.Sprintf("%d replicas", *so.Spec.MaxReplicaCount), "policy gpu.staticFallback: max: KEDA 2.16 (policy kedaVersion) can only set a fixed count when metrics fail; the maximum never starves serving, at the cost of every GPU the workload may claim for as long as the outage lasts")
+	default:
+		b.plan.Add("fallback", "none", "KEDA 2.16 (policy kedaVersion) can only set a fixed count when metrics fail, and any fixed count is wrong for a GPU server (the maximum claims every GPU during an outage, the minimum drops a busy server); "+
+			"without a fallback the HPA keeps the current count while it cannot read the metrics (policy gpu.staticFallback: none; max sends the workload to maxReplicaCount; kedaVersion 2.17+ keeps the current count explicitly)")
+	}
+	return d
+}
+
+// addServerRow says which inference server the queue trigger follows and how
+// it was found, or that there is none.
+func (b *builder) addServerRow(g *triggers.GPUDecision) {
+	switch {
+	case g.Server != "":
+		b.plan.Add("inference server", g.Server, g.ServerSource)
+	case b.spec.InferenceServer == annotations.ServerNone:
+		b.plan.Add("inference server", "none", g.ServerSource)
+	default:
+		b.plan.Add("inference server", "none", "WARNING: "+g.ServerSource+"; no queue-depth trigger: set "+annotations.Prefix+annotations.KeyInferenceServer+" to vllm, tgi or triton (or none)")
+	}
+}
+
+// gpuOnlyKeys are the settings that only a GPU workload uses.
+var gpuOnlyKeys = []string{annotations.KeyGPUBudget, annotations.KeyGPUUtilization, annotations.KeyInferenceServer, annotations.KeyQueuePerReplica}
+
+// unusedGPUSettings warns about GPU-only settings that a workload without
+// GPU handling was given by annotation or profile (policy defaults apply to
+// every workload, so they are not reported): nothing reads them.
+func (b *builder) unusedGPUSettings(claimsGPU bool) diag.List {
+	var d diag.List
+	why := "the workload claims no GPU (no container requests or limits nvidia.com/gpu, nvidia.com/mig-<profile>, amd.com/gpu or habana.ai/gaudi)"
+	if claimsGPU {
+		why = "GPU handling is off (" + b.why(annotations.KeyGPU) + ": off)"
+	}
+	for _, k := range gpuOnlyKeys {
+		src := b.spec.Sources[k]
+		if !b.spec.Set[k] || src == annotations.SourceDefaults {
+			continue
+		}
+		field := annotations.Prefix + k
+		if src != annotations.SourceAnnotation {
+			field += " (from " + src + ")"
+		}
+		d.Warnf(b.w.Ref, field, "ignored: %s; remove it, or give the workload a GPU", why)
+		b.plan.Add(k, "ignored", why)
 	}
 	return d
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/annotations"
@@ -104,13 +103,20 @@ func (b *builder) applyPredictive(h *history.History) diag.List {
 		return nil
 	}
 	field := annotations.Prefix + annotations.KeyPredictive
-	if h == nil && len(b.previousFloor) > 0 {
-		b.so.Spec.Triggers = append(b.so.Spec.Triggers, b.previousFloor...)
-		for _, t := range b.previousFloor {
+	if kept := b.previousFloor; h == nil && kept != nil && len(kept.triggers)+len(kept.problems) > 0 {
+		if d = kept.check(*b.so.Spec.MaxReplicaCount); d.HasErrors() {
+			return d
+		}
+		b.so.Spec.Triggers = append(b.so.Spec.Triggers, kept.triggers...)
+		for _, t := range kept.triggers {
 			b.set.Notes = append(b.set.Notes, fmt.Sprintf("predictive floor %s replicas from %q to %q (%s), kept from the earlier output", t.Metadata["desiredReplicas"], t.Metadata["start"], t.Metadata["end"], t.Metadata["timezone"]))
 		}
-		b.plan.Add("predictive schedule", fmt.Sprintf("%d cron window(s), kept", len(b.previousFloor)), "no new history in the input: the schedule of the earlier output stays as it was")
+		b.plan.Add("predictive schedule", fmt.Sprintf("%d cron window(s), kept", len(kept.triggers)), "no new history in the input: the schedule of the earlier output stays as it was")
 		return nil
+	}
+	if h == nil && b.keepWarnings(field, "", &d) {
+		b.plan.Add("predictive schedule", "none, kept", "no new history in the input: the earlier output's decision stays, with its warning")
+		return d
 	}
 	if h == nil {
 		d.Warnf(b.w.Ref, field, "no ScalingHistory for this workload in the input: no predictive schedule (record one with `ml-autoscaling record`, then pass it with the manifests or --history)")
@@ -159,33 +165,6 @@ func (b *builder) applyPredictive(h *history.History) diag.List {
 		b.plan.Add("", "", l)
 	}
 	return d
-}
-
-// PredictivePrefix starts the names of the predictive floor's cron triggers.
-const PredictivePrefix = "predictive-floor-"
-
-// previousFloor reads the predictive cron triggers of a ScaledObject the
-// tool generated earlier, so that a run without new history keeps them.
-func previousFloor(so *yaml.RNode) []keda.ScaleTrigger {
-	if so == nil {
-		return nil
-	}
-	ts, _ := so.Pipe(yaml.Lookup("spec", "triggers"))
-	if ts == nil {
-		return nil
-	}
-	elems, _ := ts.Elements()
-	var out []keda.ScaleTrigger
-	for _, t := range elems {
-		var tr keda.ScaleTrigger
-		if err := t.YNode().Decode(&tr); err != nil {
-			continue
-		}
-		if tr.Type == "cron" && strings.HasPrefix(tr.Name, PredictivePrefix) {
-			out = append(out, tr)
-		}
-	}
-	return out
 }
 
 // PredictOptions returns the planner options the transform uses for a

@@ -48,6 +48,9 @@ type Options struct {
 	// them: in ResourceList mode (kpt, kustomize) they are local-config
 	// files of the package, which kpt would delete if a function dropped them.
 	KeepHistories bool
+	// Strict, when not nil, is strict mode as given on the command line or
+	// in the environment; it takes precedence over the policy's spec.strict.
+	Strict *Switch
 }
 
 // Output is the result of a run.
@@ -75,8 +78,14 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	}
 	out := &Output{Changed: map[*yaml.RNode]bool{}, Replaced: map[*yaml.RNode]*yaml.RNode{}}
 	diags := annotations.ValidateSettings(opts.PolicyRef, policy)
+	if ns := opts.ReleaseNamespace; ns != "" {
+		if msg := workload.CheckNamespace(ns); msg != "" {
+			diags.Errorf(diag.Ref{}, "release namespace (--namespace)", ns, workload.AllowedNamespace, "the API server rejects it: %s", msg)
+		}
+	}
 	sc := scope.New(policy, opts.ReleaseNamespace)
-	items = ExpandLists(items, out.Changed, sc)
+	items, read := Prepare(items, out.Changed, sc)
+	diags = append(diags, read...)
 	dec := sc.Decide(items)
 	diags = append(diags, dec.Diagnostics...)
 
@@ -96,13 +105,19 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		generated   = map[key]*yaml.RNode{}
 		userObjects = map[key]bool{}
 		hist        = &histories{byTarget: map[key]*history.History{}, used: map[key]bool{}, scope: sc}
+		peers       []*peer // every Deployment and StatefulSet
+		peerOf      = map[*workload.Workload]*peer{}
+		kedaHPAs    []kedaHPA // the HPAs KEDA will create or adopt
+		inScope     = map[*yaml.RNode]*workload.Workload{}
 	)
 	for _, sw := range dec.InScope {
 		workloads = append(workloads, sw.Workload)
 		specs[sw.Workload] = sw.Spec
 		optIns[sw.Workload] = sw
 		byKey[key{sw.Ref.Kind, ns(sw.Ref.Namespace), sw.Ref.Name}] = sw.Workload
+		inScope[sw.Node] = sw.Workload
 	}
+	scaledKeys := map[key]bool{} // keys of the in-scope workloads met so far
 	// the kind decides first: most resources are none of the tool's business,
 	// and reading their metadata would only cost time
 	itemKeys := make([]key, len(items))
@@ -112,11 +127,20 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 		av, kind := n.GetApiVersion(), n.GetKind()
 		if workload.IsScalable(av, kind) {
-			itemKeys[i] = workloadKey(n, dec, ns, &diags)
+			// the scope decision reported the unreadable metadata of the
+			// workloads it looks into; the others are not the tool's
+			if malformedMetadata(n) != "" {
+				itemKeys[i] = key{kind: kind}
+				continue
+			}
+			k := key{kind, ns(n.GetNamespace()), n.GetName()}
+			itemKeys[i] = k
+			if !workload.IsHook(n) {
+				peers = addPeer(peers, peerOf, n, k, inScope[n], dec.Candidates[n], scaledKeys)
+			}
 			continue
 		}
-		relevant := hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind
-		if !relevant {
+		if !readsKind(av, kind) {
 			itemKeys[i] = key{kind: kind}
 			continue
 		}
@@ -133,7 +157,6 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		if workload.IsHook(n) {
 			continue
 		}
-		checkStructure(n, workload.RefOf(n), &diags)
 		switch {
 		case hpa.IsHPA(av, kind):
 			hpas = append(hpas, hpa.FromNode(n))
@@ -152,11 +175,11 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 	}
 
 	// indexes, so that matching stays linear in the number of resources
-	hpasByTargetName := map[key][]*hpa.HPA{}
-	for _, h := range hpas {
-		k := key{"", ns(h.Namespace), h.Target.Name}
-		hpasByTargetName[k] = append(hpasByTargetName[k], h)
-	}
+	hpaIndex := hpa.NewIndex(hpas, opts.ReleaseNamespace, func(kind, namespace, name string) bool {
+		_, ok := byKey[key{kind, ns(namespace), name}]
+		return ok
+	})
+	assumedBy := map[*hpa.HPA]diag.Ref{}
 	scaledByTarget := map[key][]*yaml.RNode{}
 	scaledByName := map[key]*yaml.RNode{}
 	for _, s := range scaled {
@@ -175,6 +198,7 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		scaledByName[key{keda.KindScaledObject, ns(s.GetNamespace()), s.GetName()}] = s
 	}
 	newObjects := map[*workload.Workload][]*yaml.RNode{}
+	builders := map[*workload.Workload]*builder{}
 	var notScaled []*explain.Plan
 	for _, n := range dec.NotScaled {
 		notScaled = append(notScaled, &explain.Plan{Workload: n.Ref, NotScaled: n.Reason})
@@ -194,8 +218,9 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 		}
 		plan := &explain.Plan{Workload: w.Ref}
 		plan.Add("opted in by", optIns[w].OptIn, optIns[w].OptInDetail)
+		earlier := generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), keda.ScaledObjectName(w.Ref.Name)}]
 		b := &builder{w: w, spec: spec, policy: policy, plan: plan, releaseNamespace: opts.ReleaseNamespace, history: h,
-			previousFloor: previousFloor(generated[key{keda.KindScaledObject, ns(w.Ref.Namespace), w.Ref.Name}])}
+			previousFloor: previousFloor(earlier), previousWarnings: previousWarnings(earlier)}
 		objs, d := b.build()
 		diags = append(diags, optIns[w].Locate(d)...)
 		if d.HasErrors() {
@@ -230,11 +255,15 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			newKeys[k] = o
 		}
 		// HPA conflicts
-		var mine []*hpa.HPA
-		for _, h := range hpasByTargetName[key{"", ns(w.Ref.Namespace), w.Ref.Name}] {
-			if h.Targets(w.Ref.Kind, w.Ref.Name) {
-				mine = append(mine, h)
-			}
+		claims := hpaIndex.Targeting(w.Ref.Kind, w.Ref.Namespace, w.Ref.Name)
+		mine, d := hpasOf(w, claims, assumedBy)
+		if len(claims) == 0 {
+			// an HPA removed by an earlier run under an assumed namespace
+			b.keepWarnings(fieldNamespace, hpaAssumptionLead, &d)
+		}
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
 		}
 		if len(mine) > 0 {
 			hpaDiags := optIns[w].Locate(b.resolveHPAs(mine, drop))
@@ -263,21 +292,44 @@ func Run(items []*yaml.RNode, opts Options) *Output {
 			b.plan.Add("spec.replicas", "kept", "policy keepReplicas: true")
 		}
 		newObjects[w] = objs
+		builders[w] = b
 		out.Plans = append(out.Plans, b.plan)
+		kedaHPAs = append(kedaHPAs, kedaHPA{workload: w.Ref, ns: ns(w.Ref.Namespace), name: so.HPAName(), chosen: spec.HPAName != ""})
+		if p := peerOf[w]; p != nil {
+			p.scaled, p.maxReplicas, p.gpu = true, int64(*so.Spec.MaxReplicaCount), b.set.GPU
+		}
 		if b.set.GPU != nil {
 			gpuUse = append(gpuUse, gpuUsage{ref: w.Ref, gpus: int64(*so.Spec.MaxReplicaCount) * b.set.GPU.Info.PerPod})
 		}
 	}
-	if s := policy.Spec.Prometheus.ServerAddress; usesPrometheus(newKeys) && !config.IsNamespaceQualified(policy.PrometheusAddress()) {
-		diags.Warnf(opts.PolicyRef, "spec.prometheus.serverAddress",
-			"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
+	shared := sharedWarnings{}
+	if s := policy.Spec.Prometheus.ServerAddress; !config.IsNamespaceQualified(policy.PrometheusAddress()) {
+		if users := prometheusUsers(workloads, builders); len(users) > 0 {
+			diags.Warnf(opts.PolicyRef, "spec.prometheus.serverAddress",
+				"%q is not namespace-qualified: KEDA's operator resolves it in its own namespace, so triggers fail to connect; use http://<service>.<namespace>.svc.cluster.local:<port>", s)
+			shared.add(diags[len(diags)-1], users)
+		}
 	}
-	diags = append(diags, checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse)...)
+	if d := checkClusterGPUBudget(policy, opts.PolicyRef, gpuUse); len(d) > 0 {
+		diags = append(diags, d...)
+		shared.add(d[0], gpuRefs(gpuUse))
+	}
+	checkHPANames(kedaHPAs, hpas, ns, &diags)
+	checkPodNames(peers, &diags)
+	checkSelectors(peers, hpas, ns, &diags)
 	hist.unused(&diags)
 	out.Plans = append(out.Plans, notScaled...)
+	if on, source := strictMode(policy.Spec.Strict, opts.Strict); on {
+		promoteWarnings(diags, source)
+	}
 	diags.Sort()
 	out.Diagnostics = diags
 	if diags.HasErrors() {
+		return out
+	}
+	if err := recordWarnings(workloads, builders, newObjects, newKeys, ns, diags, shared); err != nil {
+		out.Diagnostics.Errorf(diag.Ref{}, "", "", "", "cannot render ScaledObject: %v", err)
+		out.Diagnostics.Sort()
 		return out
 	}
 
@@ -350,91 +402,40 @@ func keepHostAnnotations(from, to *yaml.RNode) {
 	}
 }
 
-func usesPrometheus(objs map[key]*yaml.RNode) bool {
-	for k, o := range objs {
-		if k.kind != keda.KindScaledObject {
+// prometheusUsers returns the scaled workloads whose ScaledObject has a
+// Prometheus trigger, in input order.
+func prometheusUsers(workloads []*workload.Workload, builders map[*workload.Workload]*builder) []diag.Ref {
+	var out []diag.Ref
+	for _, w := range workloads {
+		b := builders[w]
+		if b == nil {
 			continue
 		}
-		ts, _ := o.Pipe(yaml.Lookup("spec", "triggers"))
-		if ts == nil {
-			continue
-		}
-		elems, _ := ts.Elements()
-		for _, t := range elems {
-			if f := t.Field("type"); f != nil && yaml.GetValue(f.Value) == "prometheus" {
-				return true
+		for _, t := range b.so.Spec.Triggers {
+			if t.Type == "prometheus" {
+				out = append(out, w.Ref)
+				break
 			}
 		}
 	}
-	return false
+	return out
 }
 
-// ExpandLists replaces kind: List documents that hold resources the tool
-// acts on (as sc decides for workloads) with their items, recording them in
-// changed when not nil, so each can be handled on its own. Other lists are
-// kept whole.
-func ExpandLists(items []*yaml.RNode, changed map[*yaml.RNode]bool, sc *scope.Scope) []*yaml.RNode {
-	var res []*yaml.RNode
-	for _, n := range items {
-		if n.YNode().Kind != yaml.MappingNode {
-			res = append(res, n)
-			continue
+// addPeer appends workload n, of key k, to the peers whose pods and
+// selectors the naming checks compare: w is its in-scope workload, or nil;
+// candidate is set when the scope decision looked into it. A duplicate of
+// an in-scope workload met earlier is left out: it is reported as such.
+func addPeer(peers []*peer, peerOf map[*workload.Workload]*peer, n *yaml.RNode, k key, w *workload.Workload, candidate bool, scaledKeys map[key]bool) []*peer {
+	if w == nil {
+		if candidate && scaledKeys[k] {
+			return peers
 		}
-		kind := n.GetKind()
-		if kind != "List" && !(len(kind) > 4 && kind[len(kind)-4:] == "List") {
-			res = append(res, n)
-			continue
-		}
-		f := n.Field("items")
-		if f == nil || f.Value == nil {
-			res = append(res, n)
-			continue
-		}
-		elems, err := f.Value.Elements()
-		if err != nil || !anyRelevant(elems, sc) {
-			res = append(res, n)
-			continue
-		}
-		res = append(res, elems...)
-		for _, e := range elems {
-			if changed != nil {
-				changed[e] = true
-			}
-		}
+		return append(peers, &peer{ref: workload.RefOf(n), ns: k.namespace, pods: workload.PodsOf(n)})
 	}
-	return res
-}
-
-func anyRelevant(items []*yaml.RNode, sc *scope.Scope) bool {
-	for _, n := range items {
-		if n.YNode().Kind != yaml.MappingNode {
-			continue
-		}
-		av, kind := n.GetApiVersion(), n.GetKind()
-		if workload.IsScalable(av, kind) {
-			if sc.Candidate(n) {
-				return true
-			}
-			continue
-		}
-		if hpa.IsHPA(av, kind) || av == keda.APIVersion || kind == HistoryKind {
-			return true
-		}
-	}
-	return false
-}
-
-// workloadKey returns the key of a workload item: its identity when the
-// scope decision looked into it (checking its structure), else its kind
-// only, so that nothing is matched with it.
-func workloadKey(n *yaml.RNode, dec *scope.Decision, ns func(string) string, diags *diag.List) key {
-	if !dec.Candidates[n] || malformedMetadata(n) != "" {
-		return key{kind: n.GetKind()}
-	}
-	if !workload.IsHook(n) {
-		checkStructure(n, workload.RefOf(n), diags)
-	}
-	return key{n.GetKind(), ns(n.GetNamespace()), n.GetName()}
+	scaledKeys[k] = true
+	p := &peer{ref: w.Ref, ns: k.namespace, pods: w.Pods}
+	peerOf[w] = p
+	return append(peers, p)
 }
 
 func itoa(v int32) string { return strconv.Itoa(int(v)) }

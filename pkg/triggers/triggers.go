@@ -5,6 +5,7 @@ package triggers
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -42,11 +43,18 @@ func Build(in Input) (*Set, diag.List) {
 	var out diag.List
 	set := &Set{}
 	rabbitMQ(in, set)
+	if in.Spec.RabbitMQ != nil {
+		checkConsumedQueues(in, &out)
+	}
 	prometheus(in, set, &out)
 	resource(in, set, &out, "cpu", in.Spec.CPUUtilization, annotations.KeyCPUUtilization)
 	resource(in, set, &out, "memory", in.Spec.MemoryUtilization, annotations.KeyMemoryUtilization)
 	gpu(in, set, &out)
-	if len(set.Triggers) == 0 && !out.HasErrors() {
+	switch {
+	case len(set.Triggers) > 0 || out.HasErrors():
+	case set.GPU != nil:
+		noGPUTrigger(in, set.GPU, &out)
+	default:
 		out.Errorf(in.Workload.Ref, annotations.Prefix+annotations.KeyEnabled, "true",
 			"at least one of "+strings.Join(triggerKeys, ", "),
 			"opted in but no trigger is configured")
@@ -54,44 +62,77 @@ func Build(in Input) (*Set, diag.List) {
 	return set, out
 }
 
+// triggerKeys are what gives a workload a trigger; the first four are annotations.
 var triggerKeys = []string{
 	annotations.Prefix + annotations.KeyRabbitMQQueue,
 	annotations.Prefix + annotations.KeyPrometheusQuery,
 	annotations.Prefix + annotations.KeyCPUUtilization,
 	annotations.Prefix + annotations.KeyMemoryUtilization,
-	"a GPU request (nvidia.com/gpu, nvidia.com/mig-*, amd.com/gpu)",
+	"an NVIDIA GPU request (nvidia.com/gpu, nvidia.com/mig-*: DCGM utilisation)",
+	"a GPU workload running vLLM, TGI or Triton (" + annotations.Prefix + annotations.KeyInferenceServer + ", or detected from the container's command or image)",
 }
 
 // AuthName is the name of the TriggerAuthentication generated for a workload and purpose.
 func AuthName(workloadName, purpose string) string { return workloadName + "-" + purpose }
+
+// ManagementURLKey is the Secret key that holds the RabbitMQ management API
+// URL (http://user:password@host:15672/vhost), which a trigger on several
+// queues reads.
+const ManagementURLKey = "management-url"
 
 func rabbitMQ(in Input, set *Set) {
 	r := in.Spec.RabbitMQ
 	if r == nil {
 		return
 	}
+	key, md := "host", map[string]string{
+		"mode":  "QueueLength",
+		"value": r.MessagesPerReplica,
+	}
+	note := fmt.Sprintf("RabbitMQ queue %q, %s ready messages per replica; AMQP URL from Secret %s key host (%s)",
+		r.Queues[0], r.MessagesPerReplica, r.Secret, in.Spec.Sources[annotations.KeyRabbitMQSecret])
+	if len(r.Queues) == 1 {
+		md["queueName"] = r.Queues[0]
+	} else {
+		key = ManagementURLKey
+		md["protocol"] = "http"
+		md["queueName"] = QueuePattern(r.Queues)
+		md["useRegex"] = "true"
+		md["operation"] = "sum"
+		md["excludeUnacknowledged"] = "true"
+		note = fmt.Sprintf("RabbitMQ queues %s summed, %s ready messages per replica: KEDA reads them through the management API "+
+			"(useRegex on the exact names, operation sum), whose URL is in Secret %s key %s (%s)",
+			strings.Join(r.Queues, ", "), r.MessagesPerReplica, r.Secret, ManagementURLKey, in.Spec.Sources[annotations.KeyRabbitMQSecret])
+	}
 	auth := keda.TriggerAuthentication{
 		APIVersion: keda.APIVersion,
 		Kind:       keda.KindTriggerAuthentication,
 		Metadata:   keda.ObjectMeta{Name: AuthName(in.Workload.Ref.Name, "rabbitmq"), Namespace: in.Workload.Ref.Namespace},
 		Spec: keda.TriggerAuthenticationSpec{SecretTargetRef: []keda.SecretTargetRef{
-			{Parameter: "host", Name: r.Secret, Key: "host"},
+			{Parameter: "host", Name: r.Secret, Key: key},
 		}},
 	}
 	set.Auths = append(set.Auths, auth)
 	set.Triggers = append(set.Triggers, keda.ScaleTrigger{
-		Type:       "rabbitmq",
-		Name:       "rabbitmq",
-		MetricType: keda.MetricAverageValue,
-		Metadata: map[string]string{
-			"mode":      "QueueLength",
-			"queueName": r.Queue,
-			"value":     r.MessagesPerReplica,
-		},
+		Type:              "rabbitmq",
+		Name:              "rabbitmq",
+		MetricType:        keda.MetricAverageValue,
+		Metadata:          md,
 		AuthenticationRef: &keda.AuthRef{Name: auth.Metadata.Name},
 	})
-	set.Notes = append(set.Notes, fmt.Sprintf("RabbitMQ queue %q, %s messages per replica; AMQP URL from Secret %s key host (%s)",
-		r.Queue, r.MessagesPerReplica, r.Secret, in.Spec.Sources[annotations.KeyRabbitMQSecret]))
+	set.Notes = append(set.Notes, note)
+}
+
+// QueuePattern is the regular expression that selects exactly the named
+// queues through the management API: each name with its metacharacters
+// escaped, anchored, and case-sensitive — RabbitMQ matches the pattern
+// case-insensitively unless it says otherwise, and queue names differ by case.
+func QueuePattern(queues []string) string {
+	quoted := make([]string, len(queues))
+	for i, q := range queues {
+		quoted[i] = regexp.QuoteMeta(q)
+	}
+	return "(?-i)^(?:" + strings.Join(quoted, "|") + ")$"
 }
 
 // prometheusTrigger builds a Prometheus trigger on the policy's server,

@@ -5,9 +5,11 @@ package workload
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/labelsel"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -24,12 +26,68 @@ type Workload struct {
 	Containers  []Container
 	// PodResources are pod-level resources (spec.template.spec.resources), if any.
 	PodResources Resources
+	// Pods is what other workloads and HPAs see of the pods.
+	Pods PodInfo
+}
+
+// PodInfo is what other workloads and HPAs see of a workload's pods.
+type PodInfo struct {
+	// Selector is spec.selector (nil when missing).
+	Selector *labelsel.Selector
+	// Labels are spec.template.metadata.labels.
+	Labels map[string]string
+	// Problem is set when the selector or the labels are malformed.
+	Problem *labelsel.Problem
+	// OrdinalStart is a StatefulSet's spec.ordinals.start (0 by default).
+	OrdinalStart int64
+	// Replicas is spec.replicas (1 when unset or not a number).
+	Replicas int64
+}
+
+// PodsOf reads the selector, pod-template labels, first ordinal and
+// replicas of a workload node.
+func PodsOf(n *yaml.RNode) PodInfo {
+	info := PodInfo{Replicas: 1}
+	spec := n.Field("spec")
+	if spec == nil || spec.Value == nil || spec.Value.YNode().Kind != yaml.MappingNode {
+		return info
+	}
+	sel, _ := spec.Value.Pipe(yaml.Lookup("selector"))
+	info.Selector, info.Problem = labelsel.FromNode(sel, "spec.selector")
+	if info.Problem == nil {
+		labels, _ := spec.Value.Pipe(yaml.Lookup("template", "metadata", "labels"))
+		info.Labels, info.Problem = labelsel.StringMap(labels, "spec.template.metadata.labels")
+	}
+	if v, err := strconv.ParseInt(scalarAt(spec.Value, "ordinals", "start"), 10, 64); err == nil && v >= 0 {
+		info.OrdinalStart = v
+	}
+	if v, err := strconv.ParseInt(scalarAt(spec.Value, "replicas"), 10, 64); err == nil && v >= 0 {
+		info.Replicas = v
+	}
+	return info
+}
+
+// scalarAt returns the scalar at path below n, or "".
+func scalarAt(n *yaml.RNode, path ...string) string {
+	v, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || v == nil || v.YNode().Kind != yaml.ScalarNode {
+		return ""
+	}
+	return yaml.GetValue(v)
 }
 
 // Container is one (non-init) container of the pod template.
 type Container struct {
-	Name      string
-	Image     string
+	Name  string
+	Image string
+	// Command and Args are the container's entrypoint override and arguments
+	// (items that are not plain strings are left out).
+	Command []string
+	Args    []string
+	// Env holds the container's environment variables that have a literal
+	// value (env[].value); variables set from a Secret, a ConfigMap or a
+	// field reference are absent, since their value is not in the manifest.
+	Env       map[string]string
 	Resources Resources
 }
 
@@ -92,7 +150,7 @@ func IsHook(n *yaml.RNode) bool {
 
 // FromNode reads a workload node.
 func FromNode(n *yaml.RNode) *Workload {
-	w := &Workload{Node: n, Ref: RefOf(n), Annotations: n.GetAnnotations(), Labels: n.GetLabels()}
+	w := &Workload{Node: n, Ref: RefOf(n), Annotations: n.GetAnnotations(), Labels: n.GetLabels(), Pods: PodsOf(n)}
 	podSpec, _ := n.Pipe(yaml.Lookup("spec", "template", "spec"))
 	if podSpec == nil {
 		return w
@@ -107,6 +165,9 @@ func FromNode(n *yaml.RNode) *Workload {
 		w.Containers = append(w.Containers, Container{
 			Name:      scalar(c, "name"),
 			Image:     scalar(c, "image"),
+			Command:   stringList(c, "command"),
+			Args:      stringList(c, "args"),
+			Env:       literalEnv(c),
 			Resources: readResources(c.Field("resources")),
 		})
 	}
@@ -119,6 +180,44 @@ func scalar(n *yaml.RNode, field string) string {
 		return ""
 	}
 	return yaml.GetValue(f.Value)
+}
+
+// stringList returns the string items of a sequence field.
+func stringList(n *yaml.RNode, field string) []string {
+	f := n.Field(field)
+	if f == nil || f.Value == nil || f.Value.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []string
+	for _, item := range f.Value.YNode().Content {
+		if item.Kind == yaml.ScalarNode {
+			out = append(out, item.Value)
+		}
+	}
+	return out
+}
+
+// literalEnv returns the env entries of a container that set a literal
+// value (a later entry of the same name wins, as in Kubernetes).
+func literalEnv(c *yaml.RNode) map[string]string {
+	f := c.Field("env")
+	if f == nil || f.Value == nil || f.Value.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	env := map[string]string{}
+	for _, item := range f.Value.YNode().Content {
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		e := yaml.NewRNode(item)
+		name := scalar(e, "name")
+		if v := e.Field("value"); name != "" && v != nil && v.Value != nil && v.Value.YNode().Kind == yaml.ScalarNode {
+			env[name] = v.Value.YNode().Value
+		} else {
+			delete(env, name)
+		}
+	}
+	return env
 }
 
 func readResources(f *yaml.MapNode) Resources {
@@ -172,17 +271,60 @@ func (w *Workload) MissingResource(name string) []string {
 
 // GPUInfo describes the GPUs a pod of the workload claims.
 type GPUInfo struct {
-	// Resource is the extended resource name (nvidia.com/gpu, nvidia.com/mig-3g.20gb, amd.com/gpu).
+	// Resource is the extended resource name (nvidia.com/gpu, nvidia.com/mig-3g.20gb,
+	// amd.com/gpu, habana.ai/gaudi); several are joined with "+".
 	Resource string
+	// Resources are the claimed resource names, sorted.
+	Resources []string
 	// PerPod is the number of GPU devices (or MIG slices) per pod.
 	PerPod int64
 	// Containers lists the containers that claim GPUs.
 	Containers []string
 }
 
-// IsGPUResource reports whether name is a GPU extended resource.
+// Accelerator extended resources.
+const (
+	ResourceNVIDIA    = "nvidia.com/gpu"
+	ResourceMIGPrefix = "nvidia.com/mig-"
+	ResourceAMD       = "amd.com/gpu"
+	ResourceGaudi     = "habana.ai/gaudi"
+)
+
+// IsGPUResource reports whether name is a GPU (or Gaudi accelerator) extended resource.
 func IsGPUResource(name string) bool {
-	return name == "nvidia.com/gpu" || name == "amd.com/gpu" || strings.HasPrefix(name, "nvidia.com/mig-")
+	return name == ResourceNVIDIA || name == ResourceAMD || name == ResourceGaudi || strings.HasPrefix(name, ResourceMIGPrefix)
+}
+
+// NVIDIA reports whether the pod claims NVIDIA GPUs or MIG slices, the
+// devices NVIDIA's DCGM exporter reports on.
+func (g *GPUInfo) NVIDIA() bool {
+	for _, r := range g.Resources {
+		if strings.HasPrefix(r, "nvidia.com/") {
+			return true
+		}
+	}
+	return false
+}
+
+// MIG reports whether the pod claims MIG slices (nvidia.com/mig-<profile>).
+func (g *GPUInfo) MIG() bool {
+	for _, r := range g.Resources {
+		if strings.HasPrefix(r, ResourceMIGPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// NonNVIDIA returns the claimed resources that are not NVIDIA devices.
+func (g *GPUInfo) NonNVIDIA() []string {
+	var out []string
+	for _, r := range g.Resources {
+		if !strings.HasPrefix(r, "nvidia.com/") {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // GPU returns the GPUs a pod claims (the larger of request and limit per
@@ -225,6 +367,7 @@ func (w *Workload) GPU() *GPUInfo {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	info.Resources = names
 	info.Resource = strings.Join(names, "+")
 	for _, n := range names {
 		info.PerPod += perResource[n]

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// readOnlyStdout returns a file opened read-only, so that every write to it
+// fails, as writing to a full disk or a closed pipe does.
+func readOnlyStdout(t *testing.T) *os.File {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "stdout")
+	require.NoError(t, os.WriteFile(p, nil, 0o600))
+	f, err := os.Open(p)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// TestStdoutFailureIsReported checks that every command that writes to
+// stdout says so when it cannot, in the same words, and fails.
+func TestStdoutFailureIsReported(t *testing.T) {
+	const policy = "../testdata/rabbitmq-queue/config.yaml"
+	const manifests = "../testdata/rabbitmq-queue/input.yaml"
+	resourceList := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
+	cases := []struct {
+		name  string
+		args  []string
+		stdin string
+	}{
+		{"function", []string{policy, manifests}, ""},
+		{"plan", []string{"plan", policy, manifests}, ""},
+		{"version", []string{"version"}, ""},
+		{"backtest", []string{"backtest", "../testdata/predictive-weekly/input-history.yaml"}, ""},
+		{"resource list", nil, resourceList},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			cmd := newRoot()
+			cmd.SetArgs(c.args)
+			cmd.SetOut(readOnlyStdout(t))
+			cmd.SetErr(&stderr)
+			cmd.SetIn(strings.NewReader(c.stdin))
+			require.Error(t, cmd.Execute())
+			require.Regexp(t, `(?m)^error: writing stdout: .*`, stderr.String())
+			require.Equal(t, 1, strings.Count(stderr.String(), "writing stdout"), stderr.String())
+		})
+	}
+}

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+)
+
+// StdoutError says that writing standard output failed (a closed pipe, a
+// full disk), in the words every command uses.
+func StdoutError(err error) error {
+	return fmt.Errorf("writing stdout: %w", err)
+}
+
+// WriteStdout writes a command's output to w, its standard output; a
+// failure comes back as a StdoutError.
+func WriteStdout(w io.Writer, data []byte) error {
+	if _, err := w.Write(data); err != nil {
+		return StdoutError(err)
+	}
+	return nil
+}
+
+// Stdout wraps a command's standard output and keeps the first write
+// error, for commands that write in several steps: Err then reports it as
+// a StdoutError (nil when every write succeeded). Writes after a failure
+// are dropped.
+type Stdout struct {
+	W   io.Writer
+	err error
+}
+
+// Write implements io.Writer.
+func (s *Stdout) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.W.Write(p)
+	if err != nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// Err returns the first write error as a StdoutError, or nil.
+func (s *Stdout) Err() error {
+	if s.err == nil {
+		return nil
+	}
+	return StdoutError(s.err)
+}
