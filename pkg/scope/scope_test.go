@@ -118,7 +118,7 @@ func TestDecide(t *testing.T) {
 		{name: "hook", input: strings.Replace(deployment("web", "ml", on+", "+cpu70, "", "nginx"), "annotations: {", "annotations: {helm.sh/hook: pre-install, ", 1),
 			notScaled: []string{"Deployment/ml/web: a Helm hook"}},
 		{name: "rule opts in a workload whose name the API server rejects", input: deployment("Celery_worker", "ml", "", "", "python"),
-			spec: "  rules:\n  - name: w\n    match: {images: [\"python\"]}\n    settings: {cpuUtilization: \"60\"}\n",
+			spec:      "  rules:\n  - name: w\n    match: {images: [\"python\"]}\n    settings: {cpuUtilization: \"60\"}\n",
 			notScaled: []string{"Deployment/ml/Celery_worker: errors, listed below"},
 			errs:      []string{`Deployment/ml/Celery_worker: metadata.name: "Celery_worker"`}},
 		{name: "pod-template opt-in with a negative request", input: strings.Replace(deployment("web", "ml", "", on+", "+cpu70, "nginx"),
