@@ -181,3 +181,13 @@ func TestRelatedReadsHPATargets(t *testing.T) {
 	require.False(t, related([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: canary}\n")), "only workloads")
 	require.False(t, Related(items(t, wl("Deployment", "w", "cpu", "{}", "{}")), scope.New(nil, ""))([]byte(wl("Deployment", "w-x", "", "{}", "{}"))), "a CPU workload selects no pods by name")
 }
+
+// TestRelatedFollowsScope: the look-alikes of a GPU workload that a policy
+// rule opts in (it carries no annotation) are read too, and only then.
+func TestRelatedFollowsScope(t *testing.T) {
+	gpu := strings.Replace(wl("Deployment", "chat", "gpu", "{matchLabels: {app: chat}}", "{app: chat}"), "  annotations: {ml-autoscaling.io/enabled: \"true\"}\n", "", 1)
+	other := []byte(wl("Deployment", "chat-eval", "", "{matchLabels: {app: eval}}", "{app: eval}"))
+	require.False(t, Related(items(t, gpu), scope.New(nil, ""))(other), "not in scope without a rule")
+	rule := policy(t, "  rules:\n  - name: chat\n    match: {names: [chat]}\n")
+	require.True(t, Related(items(t, gpu), scope.New(rule, ""))(other))
+}

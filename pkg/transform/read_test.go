@@ -110,3 +110,21 @@ func TestRunReadsMergedHPAKind(t *testing.T) {
 func itemOf(resource, indent string) string {
 	return strings.ReplaceAll(strings.TrimSuffix(resource, "\n"), "\n", "\n"+indent)
 }
+
+// TestPrepareExpandsTheListsScopeLooksInto: a List whose only workload a
+// policy rule selects is expanded under that policy, and kept whole without.
+func TestPrepareExpandsTheListsScopeLooksInto(t *testing.T) {
+	const in = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n" +
+		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: celery-worker}}\n"
+	rule := policy(t, "  rules:\n  - name: w\n    match: {names: [\"*-worker\"]}\n")
+	for _, c := range []struct {
+		sc    *scope.Scope
+		items int
+	}{{scope.New(nil, ""), 1}, {scope.New(rule, ""), 2}} {
+		n, err := yaml.Parse(in)
+		require.NoError(t, err)
+		out, d := Prepare([]*yaml.RNode{n}, nil, c.sc)
+		require.Empty(t, d)
+		require.Len(t, out, c.items)
+	}
+}
