@@ -244,8 +244,9 @@ func moveAnnotations(n *yaml.RNode, add map[string]string) (map[string]string, e
 	return ann, n.SetAnnotations(ann)
 }
 
-// policyFile writes a policy whose oldest KEDA is 2.<minor> and returns its path.
-func policyFile(t *testing.T, minor int) string {
+// policyFile writes a policy whose oldest KEDA is 2.<minor>, with extra
+// lines of spec, and returns its path.
+func policyFile(t *testing.T, minor int, extra ...string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), fmt.Sprintf("policy-2.%d.yaml", minor))
 	body := fmt.Sprintf(`apiVersion: ml-autoscaling.io/v1alpha1
@@ -257,6 +258,9 @@ spec:
     serverAddress: http://prometheus-operated.monitoring.svc.cluster.local:9090
   kedaVersion: "2.%d"
 `, minor)
+	for _, l := range extra {
+		body += "  " + l + "\n"
+	}
 	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
 	return p
 }
