@@ -124,7 +124,8 @@ const ownValue, otherValue = 1, 1000
 
 // series returns what the case's pods export at time at: each own pod one
 // version of its server and DCGM's metrics for its device; each pod of the
-// other workloads every metric of every exporter.
+// other workloads every metric of every exporter. DCGM's series are there
+// as both ways of scraping dcgm-exporter label them.
 func (p casePods) series(c gpuCase, at time.Time) []promtest.Series {
 	var out []promtest.Series
 	add := func(metric, pod string, labels map[string]string, v float64) {
@@ -133,6 +134,9 @@ func (p casePods) series(c gpuCase, at time.Time) []promtest.Series {
 			l[k] = val
 		}
 		out = append(out, promtest.Series{Metric: metric, Labels: l, Samples: []promtest.Sample{{T: at, V: v}}})
+		if strings.HasPrefix(metric, "DCGM_") {
+			out = append(out, promtest.Series{Metric: metric, Labels: throughServiceMonitor(l), Samples: []promtest.Sample{{T: at, V: v}}})
+		}
 	}
 	for i, pod := range sample(p.own, promSample) {
 		for _, e := range exportersOf(c.server, c.device, i) {
@@ -159,6 +163,26 @@ func (p casePods) series(c gpuCase, at time.Time) []promtest.Series {
 	return out
 }
 
+// throughServiceMonitor returns the labels of a dcgm-exporter series
+// scraped through the ServiceMonitor of dcgm-exporter's chart: its
+// honorLabels is false (NVIDIA/dcgm-exporter deployment/values.yaml), so
+// Prometheus keeps the exporter's own pod, namespace and container labels
+// as exported_pod, exported_namespace and exported_container and sets
+// pod and namespace to the exporter pod's.
+func throughServiceMonitor(l map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range l {
+		switch k {
+		case "pod", "namespace", "container":
+			out["exported_"+k] = v
+		default:
+			out[k] = v
+		}
+	}
+	out["pod"], out["namespace"], out["container"] = "nvidia-dcgm-exporter-x7k2p", "gpu-operator", "nvidia-dcgm-exporter"
+	return out
+}
+
 func sortedKeys(m map[string][]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -180,11 +204,14 @@ func slotTime(i int) time.Time { return time.Date(2026, 3, 1, i, 0, 0, 0, time.U
 // Kubernetes can give the workload and none of the other workloads' pods,
 // and a real Prometheus, holding series as the exporters publish them for
 // those pods, answers every query with one series counting each of the
-// workload's pods once. It also checks the HPA name and what plan says
-// about the inference server.
+// workload's pods once — with dcgm-exporter's labels as pod discovery and
+// as its chart's ServiceMonitor set them (policy gpu.dcgmLabels pod and
+// exported_pod). It also checks the HPA name and what plan says about the
+// inference server.
 func TestRealChartGPUTriggers(t *testing.T) {
 	tl := buildTools(t)
 	policy := policyFile(t, 16)
+	exported := policyFile(t, 16, "gpu: {dcgmLabels: exported_pod}")
 	r := rand.New(rand.NewPCG(2026, 3))
 	inputs := make([][]byte, len(gpuCases))
 	pods := make([]casePods, len(gpuCases))
@@ -201,21 +228,47 @@ func TestRealChartGPUTriggers(t *testing.T) {
 			runs := tl.renderBoth(t, inputs[i], policy)
 			so := scaledObjectFor(t, runs[0].objects(t), c.kind, c.name)
 			requireValidHPAName(t, so)
-			prometheus := checkGPUQueries(t, c, triggersOf(t, so), pods[i])
-			for _, q := range prometheus {
-				got := instantVector(t, prom.URL, q, slotTime(i).Add(time.Minute))
-				want := float64(len(sample(pods[i].own, promSample)) * ownValue)
-				require.Len(t, got, 1, "%s must return one series, got %v", q, got)
-				require.Equal(t, want, got[0], "%s must count each of the %v pods once and no other pod", q, want)
+			for _, q := range checkGPUQueries(t, c, triggersOf(t, so), pods[i], podLabels) {
+				requireCountsPods(t, prom, q, i, len(sample(pods[i].own, promSample)))
 			}
 			checkServerInPlan(t, tl, c, inputs[i], policy, runs)
+			if c.device.dcgm == nil {
+				return
+			}
+			// dcgm-exporter scraped through its chart's ServiceMonitor
+			runs = tl.renderBoth(t, inputs[i], exported)
+			so = scaledObjectFor(t, runs[0].objects(t), c.kind, c.name)
+			for _, q := range checkGPUQueries(t, c, triggersOf(t, so), pods[i], exportedLabels) {
+				requireCountsPods(t, prom, q, i, len(sample(pods[i].own, promSample)))
+			}
 		})
 	}
 }
 
-// checkGPUQueries checks every Prometheus trigger of a GPU workload and
-// returns their queries.
-func checkGPUQueries(t *testing.T, c gpuCase, trs []trigger, pods casePods) []string {
+// requireCountsPods evaluates q at case i's time and requires one series
+// counting each of the n pods given series once, and nothing else.
+func requireCountsPods(t *testing.T, prom *promtest.Server, q string, i, n int) {
+	t.Helper()
+	got := instantVector(t, prom.URL, q, slotTime(i).Add(time.Minute))
+	require.Len(t, got, 1, "%s must return one series, got %v", q, got)
+	require.Equal(t, float64(n*ownValue), got[0], "%s must count each of the %d pods once and no other pod", q, n)
+}
+
+// labelNames are the labels a query selects pods and namespaces by.
+type labelNames struct{ pod, namespace string }
+
+var (
+	// podLabels are the labels Prometheus' Kubernetes discovery sets, and
+	// dcgm-exporter's own when Prometheus honours them.
+	podLabels = labelNames{"pod", "namespace"}
+	// exportedLabels are dcgm-exporter's labels scraped through its chart's
+	// ServiceMonitor (throughServiceMonitor).
+	exportedLabels = labelNames{"exported_pod", "exported_namespace"}
+)
+
+// checkGPUQueries checks every Prometheus trigger of a GPU workload, whose
+// DCGM queries select by dcgm, and returns their queries.
+func checkGPUQueries(t *testing.T, c gpuCase, trs []trigger, pods casePods, dcgm labelNames) []string {
 	t.Helper()
 	var allowed []exporter
 	if c.server != nil {
@@ -237,7 +290,11 @@ func checkGPUQueries(t *testing.T, c gpuCase, trs []trigger, pods casePods) []st
 			require.True(t, exports(allowed, m), "trigger %s reads %s, which no exporter of this workload publishes (%s)", tr.Name, m, sources(allowed))
 		}
 		used = append(used, metrics...)
-		checkPodMatchers(t, tr.Name, q, len(metrics), pods)
+		labels := podLabels
+		if strings.HasPrefix(metrics[0], "DCGM_") {
+			labels = dcgm
+		}
+		checkPodMatchers(t, tr.Name, q, len(metrics), pods, labels)
 	}
 	if c.server != nil {
 		require.Contains(t, used, c.server.queue, "no trigger reads %s's queue", c.server.name)
@@ -259,16 +316,16 @@ func sources(es []exporter) string {
 // checkPodMatchers checks a query's label matchers: each of its metrics
 // selects namespace "ml" and pods by a pattern that, anchored as Prometheus
 // anchors it, matches every pod of the workload and no pod of another.
-func checkPodMatchers(t *testing.T, name, q string, selectors int, pods casePods) {
+func checkPodMatchers(t *testing.T, name, q string, selectors int, pods casePods, labels labelNames) {
 	t.Helper()
 	ms, err := matchersIn(q)
 	require.NoError(t, err, "trigger %s", name)
 	var patterns, namespaces []string
 	for _, m := range ms {
 		switch {
-		case m.label == "pod" && m.op == "=~":
+		case m.label == labels.pod && m.op == "=~":
 			patterns = append(patterns, m.value)
-		case m.label == "namespace" && m.op == "=":
+		case m.label == labels.namespace && m.op == "=":
 			namespaces = append(namespaces, m.value)
 		default:
 			require.Failf(t, "unexpected matcher", "trigger %s: %s%s%q in %s", name, m.label, m.op, m.value, q)
