@@ -88,69 +88,75 @@ func TestRealChartCeleryWorkers(t *testing.T) {
 	policy := policyFile(t, 16)
 	queues := consumedQueues(t, sentryDir, "Deployment", sentryWorker)
 	require.Len(t, queues, 2, "the worker runs on two queues")
+	t.Run("sentry, every queue listed", func(t *testing.T) { checkEveryQueueListed(t, tl, policy, queues) })
+	t.Run("sentry, one queue listed", func(t *testing.T) { checkOneQueueListed(t, tl, policy, queues) })
+	t.Run("airflow worker", func(t *testing.T) { checkAirflowWorker(t, tl, policy) })
+}
 
-	// every queue the worker consumes listed: one trigger whose pattern
-	// selects exactly those queues, summed over RabbitMQ's management API
-	t.Run("sentry, every queue listed", func(t *testing.T) {
-		input, _ := optIn(t, sentryDir, "Deployment", sentryWorker,
-			map[string]string{annotationPrefix + "rabbitmq-queue": strings.Join(queues, ",")}, nil)
-		for _, r := range tl.renderBoth(t, input, policy) {
-			nodes := r.objects(t)
-			tr, host := rabbitMQTrigger(t, nodes, scaledObjectFor(t, nodes, "Deployment", sentryWorker))
-			protocol, err := kedatest.RabbitMQAccepts(tr.Metadata, map[string]string{"host": host})
-			require.NoError(t, err, "KEDA v2.21's RabbitMQ scaler must accept %v", tr.Metadata)
-			require.Equal(t, "http", protocol, "KEDA sums queues only over the management API")
-			require.Equal(t, "true", tr.Metadata["useRegex"], "KEDA reads several queues only with useRegex")
-			require.Contains(t, []string{"", "sum"}, tr.Metadata["operation"], "the backlogs are summed (KEDA's default operation is sum)")
-			requireSelectsQueues(t, tr.Metadata["queueName"], queues, sentryNeighbours)
-			require.NotContains(t, r.stderr, annotationPrefix+"rabbitmq-queue", "%s: no warning about the queues", r.door)
-		}
-	})
+// checkEveryQueueListed lists every queue the Sentry worker consumes: one
+// trigger whose pattern selects exactly those queues, summed over
+// RabbitMQ's management API, and no warning.
+func checkEveryQueueListed(t *testing.T, tl tools, policy string, queues []string) {
+	t.Helper()
+	input, _ := optIn(t, sentryDir, "Deployment", sentryWorker,
+		map[string]string{annotationPrefix + "rabbitmq-queue": strings.Join(queues, ",")}, nil)
+	for _, r := range tl.renderBoth(t, input, policy) {
+		nodes := r.objects(t)
+		tr, host := rabbitMQTrigger(t, nodes, scaledObjectFor(t, nodes, "Deployment", sentryWorker))
+		protocol, err := kedatest.RabbitMQAccepts(tr.Metadata, map[string]string{"host": host})
+		require.NoError(t, err, "KEDA v2.21's RabbitMQ scaler must accept %v", tr.Metadata)
+		require.Equal(t, "http", protocol, "KEDA sums queues only over the management API")
+		require.Equal(t, "true", tr.Metadata["useRegex"], "KEDA reads several queues only with useRegex")
+		require.Contains(t, []string{"", "sum"}, tr.Metadata["operation"], "the backlogs are summed (KEDA's default operation is sum)")
+		requireSelectsQueues(t, tr.Metadata["queueName"], queues, sentryNeighbours)
+		require.NotContains(t, r.stderr, annotationPrefix+"rabbitmq-queue", "%s: no warning about the queues", r.door)
+	}
+}
 
-	// the chart's own annotation names one queue: a warning names each other
-	// queue of the worker's -Q, in both doors and on the ScaledObject
-	t.Run("sentry, one queue listed", func(t *testing.T) {
-		input, ann := optIn(t, sentryDir, "Deployment", sentryWorker, nil, nil)
-		listed := strings.Split(ann[annotationPrefix+"rabbitmq-queue"], ",")
-		var missing []string
-		for _, q := range queues {
-			if !slices.Contains(listed, q) {
-				missing = append(missing, q)
-			}
+// checkOneQueueListed keeps the chart's own annotation, which names one
+// queue: a warning names each other queue of the worker's -Q, in both
+// doors and on the ScaledObject.
+func checkOneQueueListed(t *testing.T, tl tools, policy string, queues []string) {
+	t.Helper()
+	input, ann := optIn(t, sentryDir, "Deployment", sentryWorker, nil, nil)
+	listed := strings.Split(ann[annotationPrefix+"rabbitmq-queue"], ",")
+	var missing []string
+	for _, q := range queues {
+		if !slices.Contains(listed, q) {
+			missing = append(missing, q)
 		}
-		require.NotEmpty(t, missing, "the chart's annotation lists %v of %v", listed, queues)
-		for _, r := range tl.renderBoth(t, input, policy) {
-			nodes := r.objects(t)
-			so := scaledObjectFor(t, nodes, "Deployment", sentryWorker)
-			tr, host := rabbitMQTrigger(t, nodes, so)
-			_, err := kedatest.RabbitMQAccepts(tr.Metadata, map[string]string{"host": host})
-			require.NoError(t, err)
-			for _, q := range missing {
-				warning := regexp.MustCompile(`(?m)^(?:ml-autoscaling: )?warning: .*` + regexp.QuoteMeta(annotationPrefix+"rabbitmq-queue") + `.*\b` + regexp.QuoteMeta(q) + `\b`)
-				require.Regexp(t, warning, r.stderr, "%s must warn that %s is not listed", r.door, q)
-				require.Contains(t, so.GetAnnotations()[annotationPrefix+"warnings"], q, "%s: the ScaledObject must carry the warning", r.door)
-			}
+	}
+	require.NotEmpty(t, missing, "the chart's annotation lists %v of %v", listed, queues)
+	for _, r := range tl.renderBoth(t, input, policy) {
+		nodes := r.objects(t)
+		so := scaledObjectFor(t, nodes, "Deployment", sentryWorker)
+		tr, host := rabbitMQTrigger(t, nodes, so)
+		_, err := kedatest.RabbitMQAccepts(tr.Metadata, map[string]string{"host": host})
+		require.NoError(t, err)
+		for _, q := range missing {
+			warning := regexp.MustCompile(`(?m)^(?:ml-autoscaling: )?warning: .*` + regexp.QuoteMeta(annotationPrefix+"rabbitmq-queue") + `.*\b` + regexp.QuoteMeta(q) + `\b`)
+			require.Regexp(t, warning, r.stderr, "%s must warn that %s is not listed", r.door, q)
+			require.Contains(t, so.GetAnnotations()[annotationPrefix+"warnings"], q, "%s: the ScaledObject must carry the warning", r.door)
 		}
-	})
+	}
+}
 
-	// the Airflow worker StatefulSet as rendered: KEDA's HPA replaces the
-	// chart's; its cpu trigger selects pods through scaleTargetRef, not by
-	// name (the GPU test matches its pods by name)
-	t.Run("airflow worker", func(t *testing.T) {
-		input, _ := optIn(t, "airflow/celery-worker-hpa", "StatefulSet", "airflow-worker", nil, nil)
-		for _, r := range tl.renderBoth(t, input, policy) {
-			nodes := r.objects(t)
-			so := scaledObjectFor(t, nodes, "StatefulSet", "airflow-worker")
-			requireValidHPAName(t, so)
-			for _, tr := range triggersOf(t, so) {
-				require.Equal(t, "cpu", tr.Type, "the chart's annotations ask for cpu-utilization only")
-			}
-			for _, n := range nodes {
-				require.False(t, n.GetKind() == "HorizontalPodAutoscaler" && n.GetName() == "airflow-worker",
-					"%s: the chart's HPA on the worker would fight KEDA's (AmbiguousSelector)", r.door)
-			}
+// checkAirflowWorker runs the Airflow worker StatefulSet as rendered:
+// KEDA's HPA replaces the chart's, and its cpu trigger selects pods through
+// scaleTargetRef, not by name (TestRealChartGPUTriggers matches its pods by
+// name).
+func checkAirflowWorker(t *testing.T, tl tools, policy string) {
+	t.Helper()
+	input, _ := optIn(t, "airflow/celery-worker-hpa", "StatefulSet", "airflow-worker", nil, nil)
+	for _, r := range tl.renderBoth(t, input, policy) {
+		nodes := r.objects(t)
+		so := scaledObjectFor(t, nodes, "StatefulSet", "airflow-worker")
+		requireValidHPAName(t, so)
+		for _, tr := range triggersOf(t, so) {
+			require.Equal(t, "cpu", tr.Type, "the chart's annotations ask for cpu-utilization only")
 		}
-	})
+		requireNoOtherHPA(t, r, nodes, "StatefulSet", "airflow-worker")
+	}
 }
 
 // requireSelectsQueues checks a queueName pattern as RabbitMQ's management

@@ -226,6 +226,9 @@ func TestRealChartGPUTriggers(t *testing.T) {
 	for i, c := range gpuCases {
 		t.Run(c.label(), func(t *testing.T) {
 			runs := tl.renderBoth(t, inputs[i], policy)
+			for _, r := range runs {
+				requireNoOtherHPA(t, r, r.objects(t), c.kind, c.name)
+			}
 			so := scaledObjectFor(t, runs[0].objects(t), c.kind, c.name)
 			requireValidHPAName(t, so)
 			for _, q := range checkGPUQueries(t, c, triggersOf(t, so), pods[i], podLabels) {
@@ -385,25 +388,31 @@ func checkServerInPlan(t *testing.T, tl tools, c gpuCase, input []byte, policy s
 	if c.device.dcgm == nil {
 		require.Regexp(t, `(?m)DCGM.*`+regexp.QuoteMeta(c.device.name), p.stdout, "plan must say why there is no DCGM trigger")
 	}
-	if c.image == "" {
-		return
+	if c.image != "" {
+		checkServerFromImage(t, tl, c, policy)
 	}
+}
+
+// checkServerFromImage removes the command and args of the workload's
+// first container and checks that plan detects the server from its image.
+func checkServerFromImage(t *testing.T, tl tools, c gpuCase, policy string) {
+	t.Helper()
 	imageOnly, _ := optIn(t, c.dir, c.kind, c.name, c.add, func(n *yaml.RNode) error {
 		cs, err := n.Pipe(yaml.Lookup("spec", "template", "spec", "containers"))
 		if err != nil || cs == nil {
 			return fmt.Errorf("no containers: %v", err)
 		}
-		first := cs.Content()[0]
+		first := yaml.NewRNode(cs.Content()[0])
 		for _, f := range []string{"command", "args"} {
-			if _, err := yaml.NewRNode(first).Pipe(yaml.Clear(f)); err != nil {
+			if _, err := first.Pipe(yaml.Clear(f)); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	p = tl.plan(t, imageOnly, policy)
+	p := tl.plan(t, imageOnly, policy)
 	require.Equal(t, 0, p.code, p.stdout+p.stderr)
-	row = serverRow.FindStringSubmatch(p.stdout)
+	row := serverRow.FindStringSubmatch(p.stdout)
 	require.NotNil(t, row, "plan has no inference-server row:\n%s", p.stdout)
 	require.Equal(t, c.server.name, row[1], row[0])
 	require.Contains(t, row[2], "detected from the image "+c.image, row[0])

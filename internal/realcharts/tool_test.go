@@ -162,6 +162,22 @@ func scaledObjectFor(t *testing.T, nodes []*yaml.RNode, kind, name string) *yaml
 	return nil
 }
 
+// requireNoOtherHPA requires that no HorizontalPodAutoscaler of a run's
+// output targets kind/name: a chart's own would fight KEDA's
+// (AmbiguousSelector).
+func requireNoOtherHPA(t *testing.T, r result, nodes []*yaml.RNode, kind, name string) {
+	t.Helper()
+	for _, n := range nodes {
+		if n.GetKind() != "HorizontalPodAutoscaler" {
+			continue
+		}
+		k, _ := n.Pipe(yaml.Lookup("spec", "scaleTargetRef", "kind"))
+		nm, _ := n.Pipe(yaml.Lookup("spec", "scaleTargetRef", "name"))
+		require.False(t, yaml.GetValue(k) == kind && yaml.GetValue(nm) == name,
+			"%s: HPA %s still targets %s/%s beside KEDA's", r.door, n.GetName(), kind, name)
+	}
+}
+
 // trigger is a ScaledObject trigger as the tests read it.
 type trigger struct {
 	Type     string            `yaml:"type"`
