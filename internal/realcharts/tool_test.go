@@ -145,21 +145,26 @@ func generated(nodes []*yaml.RNode) []*yaml.RNode {
 	return out
 }
 
-// scaledObjectFor returns the ScaledObject whose target is kind/name.
-func scaledObjectFor(t *testing.T, nodes []*yaml.RNode, kind, name string) *yaml.RNode {
-	t.Helper()
+// targets returns the objects of kind whose scaleTargetRef is
+// targetKind/targetName (ScaledObjects, HPAs).
+func targets(nodes []*yaml.RNode, kind, targetKind, targetName string) []*yaml.RNode {
+	var out []*yaml.RNode
 	for _, n := range nodes {
-		if n.GetKind() != "ScaledObject" {
-			continue
-		}
 		k, _ := n.Pipe(yaml.Lookup("spec", "scaleTargetRef", "kind"))
 		nm, _ := n.Pipe(yaml.Lookup("spec", "scaleTargetRef", "name"))
-		if yaml.GetValue(k) == kind && yaml.GetValue(nm) == name {
-			return n
+		if n.GetKind() == kind && yaml.GetValue(k) == targetKind && yaml.GetValue(nm) == targetName {
+			out = append(out, n)
 		}
 	}
-	require.Failf(t, "no ScaledObject", "nothing targets %s/%s", kind, name)
-	return nil
+	return out
+}
+
+// scaledObjectFor returns the one ScaledObject whose target is kind/name.
+func scaledObjectFor(t *testing.T, nodes []*yaml.RNode, kind, name string) *yaml.RNode {
+	t.Helper()
+	sos := targets(nodes, "ScaledObject", kind, name)
+	require.Len(t, sos, 1, "ScaledObjects that target %s/%s", kind, name)
+	return sos[0]
 }
 
 // requireNoOtherHPA requires that no HorizontalPodAutoscaler of a run's
@@ -167,14 +172,8 @@ func scaledObjectFor(t *testing.T, nodes []*yaml.RNode, kind, name string) *yaml
 // (AmbiguousSelector).
 func requireNoOtherHPA(t *testing.T, r result, nodes []*yaml.RNode, kind, name string) {
 	t.Helper()
-	for _, n := range nodes {
-		if n.GetKind() != "HorizontalPodAutoscaler" {
-			continue
-		}
-		k, _ := n.Pipe(yaml.Lookup("spec", "scaleTargetRef", "kind"))
-		nm, _ := n.Pipe(yaml.Lookup("spec", "scaleTargetRef", "name"))
-		require.False(t, yaml.GetValue(k) == kind && yaml.GetValue(nm) == name,
-			"%s: HPA %s still targets %s/%s beside KEDA's", r.door, n.GetName(), kind, name)
+	for _, n := range targets(nodes, "HorizontalPodAutoscaler", kind, name) {
+		require.Failf(t, "HPA left", "%s: HPA %s still targets %s/%s beside KEDA's", r.door, n.GetName(), kind, name)
 	}
 }
 
