@@ -24,7 +24,7 @@ type gpuCase struct {
 	dir, suffix string
 	kind, name  string            // the workload, named as the chart's templates name it
 	add         map[string]string // annotations the test adds
-	gpuLimit    bool              // the test gives the first container one nvidia.com/gpu
+	gpuLimit    bool              // the test gives the first container one nvidia.com/gpu (the chart requests none)
 	device      device
 	server      *server // nil: none is recognised and plan must warn
 	from        string  // what plan names as the server's source: "command", "image" or "annotation"
@@ -64,8 +64,12 @@ func (c gpuCase) input(t *testing.T) ([]byte, map[string]string) {
 	var edit func(*yaml.RNode) error
 	if c.gpuLimit {
 		edit = func(n *yaml.RNode) error {
-			return n.PipeE(yaml.Lookup("spec", "template", "spec", "containers", "[name=airflow-worker]"),
-				yaml.LookupCreate(yaml.MappingNode, "resources", "limits"), yaml.SetField("nvidia.com/gpu", yaml.NewStringRNode("1")))
+			cs, err := n.Pipe(yaml.Lookup("spec", "template", "spec", "containers"))
+			if err != nil || cs == nil || len(cs.Content()) == 0 {
+				return fmt.Errorf("no containers: %v", err)
+			}
+			return yaml.NewRNode(cs.Content()[0]).PipeE(yaml.LookupCreate(yaml.MappingNode, "resources", "limits"),
+				yaml.SetField("nvidia.com/gpu", yaml.NewStringRNode("1")))
 		}
 	}
 	return optIn(t, c.dir, c.kind, c.name, c.add, edit)
@@ -78,28 +82,43 @@ type casePods struct {
 	others map[string][]string
 }
 
+// podOwner is a pod owner of a render as podsFor reads it.
+type podOwner struct {
+	Kind     string `yaml:"kind"`
+	Metadata meta   `yaml:"metadata"`
+	Spec     struct {
+		Ordinals struct {
+			Start int `yaml:"start"`
+		} `yaml:"ordinals"`
+	} `yaml:"spec"`
+}
+
 // podsFor generates the case's pod names from Kubernetes' rules. A
-// StatefulSet runs at most max-replicas pods, ordinals from 0.
+// StatefulSet runs at most max-replicas pods (KEDA scales no further),
+// ordinals from its spec.ordinals.start.
 func podsFor(t *testing.T, r *rand.Rand, c gpuCase, input []byte, ann map[string]string) casePods {
 	t.Helper()
 	p := casePods{others: map[string][]string{}}
-	n := 150
-	if c.kind == "StatefulSet" {
-		var err error
-		n, err = strconv.Atoi(ann[annotationPrefix+"max-replicas"])
-		require.NoError(t, err, "%s: a StatefulSet case needs max-replicas", c.label())
-	}
-	p.own = podsOf(r, c.kind, c.name, n, 0)
 	nodes, err := decodeAll(input)
 	require.NoError(t, err)
 	for _, nd := range nodes {
-		var o object
+		var o podOwner
 		require.NoError(t, nd.Decode(&o))
-		if !slices.Contains([]string{"Deployment", "StatefulSet", "Job", "CronJob"}, o.Kind) || o.Kind == c.kind && o.Metadata.Name == c.name {
+		if !slices.Contains([]string{"Deployment", "StatefulSet", "Job", "CronJob"}, o.Kind) {
 			continue
 		}
-		p.others[o.Kind+"/"+o.Metadata.Name] = podsOf(r, o.Kind, o.Metadata.Name, 30, 0)
+		if o.Kind != c.kind || o.Metadata.Name != c.name {
+			p.others[o.Kind+"/"+o.Metadata.Name] = podsOf(r, o.Kind, o.Metadata.Name, 30, o.Spec.Ordinals.Start)
+			continue
+		}
+		n := 150
+		if c.kind == "StatefulSet" {
+			n, err = strconv.Atoi(ann[annotationPrefix+"max-replicas"])
+			require.NoError(t, err, "%s: a StatefulSet case needs max-replicas", c.label())
+		}
+		p.own = podsOf(r, c.kind, c.name, n, o.Spec.Ordinals.Start)
 	}
+	require.NotEmpty(t, p.own, "%s: no %s/%s", c.label(), c.kind, c.name)
 	return p
 }
 
