@@ -25,7 +25,6 @@ const (
 // Metric types.
 const (
 	MetricAverageValue = "AverageValue"
-	MetricValue        = "Value"
 	MetricUtilization  = "Utilization"
 )
 

@@ -7,7 +7,6 @@ package transform
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -440,11 +439,3 @@ func addPeer(peers []*peer, peerOf map[*workload.Workload]*peer, n *yaml.RNode, 
 
 func itoa(v int32) string { return strconv.Itoa(int(v)) }
 
-func sortedNames(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
