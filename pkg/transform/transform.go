@@ -438,4 +438,3 @@ func addPeer(peers []*peer, peerOf map[*workload.Workload]*peer, n *yaml.RNode, 
 }
 
 func itoa(v int32) string { return strconv.Itoa(int(v)) }
-
