@@ -47,7 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	namespace := fs.String("namespace", os.Getenv("HELM_NAMESPACE"), "the release namespace, for resources that omit one; env HELM_NAMESPACE")
 	doExplain := fs.Bool("explain", false, "print each workload's decisions to stderr")
 	version := fs.Bool("version", false, "print the version and exit")
-	historyDir := fs.String("history", os.Getenv(HistoryEnv), "a ScalingHistory file written by `ml-autoscaling record`, or a directory of them; env "+HistoryEnv)
+	historyDir := fs.String("history", os.Getenv(HistoryEnv), "recorded histories (`DIR|FILE`): a ScalingHistory file written by ml-autoscaling record, or a directory of them; env "+HistoryEnv)
 	logFile := fs.String("log-file", os.Getenv(LogFileEnv), "also write errors, or on success the warnings, to this file (Helm 4 hides a plugin's stderr); env "+LogFileEnv)
 	strict := fs.Bool("strict", false, "fail on any warning, with the warnings as the message; env "+cli.StrictEnv+"=true|false; either overrides the policy's spec.strict")
 	fs.Usage = func() {

@@ -274,6 +274,10 @@ func TestHelpAndVersion(t *testing.T) {
 	_, stderr, code := runPR(t, nil, "--help")
 	require.Equal(t, 0, code)
 	require.Contains(t, stderr, "Examples:")
+	// each flag that takes a value shows what it takes, as the usage line does
+	for _, want := range []string{"-config string", "-history DIR|FILE", "-log-file string", "-namespace string"} {
+		require.Contains(t, stderr, want)
+	}
 	out, _, code := runPR(t, nil, "--version")
 	require.Equal(t, 0, code)
 	require.NotEmpty(t, strings.TrimSpace(out))

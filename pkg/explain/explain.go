@@ -46,8 +46,14 @@ func (p *Plan) Add(setting, value, why string) {
 	p.Rows = append(p.Rows, Row{Setting: setting, Value: value, Why: why})
 }
 
-// NoneOptsIn is what Render writes when no workload is scaled.
+// NoneOptsIn is what Render writes when no workload is scaled and none is
+// listed as not scaled either.
 const NoneOptsIn = "No workload opts in (ml-autoscaling.io/enabled: \"true\" on the workload or its pod template, or a policy rule that selects it)."
+
+// NoneScaled is what Render writes when no workload is scaled but some are
+// listed, with the reason, as not scaled (one may have opted in and have
+// errors).
+const NoneScaled = "No workload is scaled."
 
 // Render writes the plans of scaled workloads as text tables, then the
 // workloads that are not scaled, each with the reason.
@@ -61,7 +67,11 @@ func Render(w io.Writer, plans []*Plan) error {
 		}
 	}
 	if len(scaled) == 0 {
-		if _, err := fmt.Fprintln(w, NoneOptsIn); err != nil {
+		headline := NoneOptsIn
+		if len(skipped) > 0 {
+			headline = NoneScaled
+		}
+		if _, err := fmt.Fprintln(w, headline); err != nil {
 			return err
 		}
 	}

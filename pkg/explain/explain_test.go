@@ -31,7 +31,7 @@ func TestRenderNotScaled(t *testing.T) {
 		plans []*Plan
 		want  string
 	}{
-		{"only not scaled", []*Plan{skipped}, NoneOptsIn + "\nNot scaled:\n  StatefulSet/s: excluded by the exclude of policy rule(s) r\n"},
+		{"only not scaled", []*Plan{skipped}, NoneScaled + "\nNot scaled:\n  StatefulSet/s: excluded by the exclude of policy rule(s) r\n"},
 		{"scaled first, whatever the order", []*Plan{skipped, scaled},
 			"Deployment/ml/w  [CPU workload]\n  SETTING  VALUE  WHY\n  TRIGGERS\n\nNot scaled:\n  StatefulSet/s: excluded by the exclude of policy rule(s) r\n"},
 	} {
