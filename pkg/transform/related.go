@@ -31,7 +31,16 @@ func Related(items []*yaml.RNode, sc *scope.Scope) func(body []byte) bool {
 			}
 		}
 	}
-	for _, w := range sc.Decide(items).InScope {
+	// only workloads that claim a GPU can need their look-alikes, so the
+	// scope decision runs on those alone
+	var gpu []*yaml.RNode
+	for _, n := range items {
+		if n.YNode().Kind == yaml.MappingNode && workload.IsScalable(n.GetApiVersion(), n.GetKind()) &&
+			workload.MalformedMetadata(n) == "" && workload.FromNode(n).GPU() != nil {
+			gpu = append(gpu, n)
+		}
+	}
+	for _, w := range sc.Decide(gpu).InScope {
 		if w.GPU() != nil {
 			head, cuts := confusable(w.Ref.Name)
 			heads = append(heads, head)
