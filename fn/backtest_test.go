@@ -13,7 +13,7 @@ import (
 
 func TestBacktestCommand(t *testing.T) {
 	chart := filepath.Join(t.TempDir(), "holdout.svg")
-	out, stderr, err := runFn("backtest", "--chart", chart, "../testdata/predictive-weekly/input-history.yaml")
+	out, stderr, err := runFn("backtest", "--chart", chart, "../testdata/golden/predictive-weekly/input-history.yaml")
 	require.NoError(t, err, stderr)
 	for _, s := range []string{"reactive-only", "static-p90", "predictive", "oracle", "under-provisioned replica-hours"} {
 		require.Contains(t, out, s)
@@ -23,9 +23,9 @@ func TestBacktestCommand(t *testing.T) {
 	require.True(t, strings.HasPrefix(string(svg), "<?xml") || strings.Contains(string(svg[:200]), "<svg"))
 
 	for name, args := range map[string][]string{
-		"bad chart name":  {"backtest", "--chart", "out.gif", "../testdata/predictive-weekly/input-history.yaml"},
-		"bad holdout":     {"backtest", "--holdout", "a week", "../testdata/predictive-weekly/input-history.yaml"},
-		"corrupt history": {"backtest", "../testdata/err-history-corrupt/input-history.yaml"},
+		"bad chart name":  {"backtest", "--chart", "out.gif", "../testdata/golden/predictive-weekly/input-history.yaml"},
+		"bad holdout":     {"backtest", "--holdout", "a week", "../testdata/golden/predictive-weekly/input-history.yaml"},
+		"corrupt history": {"backtest", "../testdata/golden/err-history-corrupt/input-history.yaml"},
 		"missing file":    {"backtest", "nonexistent.yaml"},
 	} {
 		_, stderr, err := runFn(args...)
@@ -38,8 +38,8 @@ func TestBacktestCommand(t *testing.T) {
 // workload's as the function resolves them (here its annotations, 1 to 30),
 // so the report equals one with those bounds given by hand.
 func TestBacktestBoundsFromManifests(t *testing.T) {
-	const hist = "../testdata/predictive-weekly/input-history.yaml"
-	const manifests = "../testdata/predictive-weekly/input.yaml"
+	const hist = "../testdata/golden/predictive-weekly/input-history.yaml"
+	const manifests = "../testdata/golden/predictive-weekly/input.yaml"
 	byHand, stderr, err := runFn("backtest", "--min-replicas", "1", "--max-replicas", "30", hist)
 	require.NoError(t, err, stderr)
 	fromManifests, stderr, err := runFn("backtest", "--manifests", manifests, hist)
@@ -57,7 +57,7 @@ func TestBacktestBoundsFromManifests(t *testing.T) {
 		want string
 	}{
 		"not scaled":      {[]string{"backtest", "--manifests", notOptedIn, hist}, `Deployment/ml/trip-pricer is in the manifests but not scaled: annotation ml-autoscaling.io/enabled is not "true"`},
-		"absent":          {[]string{"backtest", "--manifests", "../testdata/hpa-delete/input.yaml", hist}, "Deployment/ml/trip-pricer, the history's workload, is not in scope"},
+		"absent":          {[]string{"backtest", "--manifests", "../testdata/golden/hpa-delete/input.yaml", hist}, "Deployment/ml/trip-pricer, the history's workload, is not in scope"},
 		"bounds twice":    {[]string{"backtest", "--manifests", manifests, "--max-replicas", "9", hist}, "leave out --min-replicas and --max-replicas"},
 		"csv has no name": {[]string{"backtest", "--manifests", manifests, "../testdata/traces/nab_nyc_taxi_30min.csv"}, "--manifests needs a ScalingHistory"},
 	} {
@@ -76,7 +76,7 @@ func TestBacktestRefuses(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
 		return p
 	}
-	hist, err := os.ReadFile("../testdata/predictive-weekly/input-history.yaml")
+	hist, err := os.ReadFile("../testdata/golden/predictive-weekly/input-history.yaml")
 	require.NoError(t, err)
 	head := string(hist[:strings.Index(string(hist), "  values: [")])
 	nulls := write("null.yaml", head+"  values: ["+strings.TrimSuffix(strings.Repeat("null, ", 48*21), ", ")+"]\n")

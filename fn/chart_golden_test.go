@@ -27,7 +27,7 @@ func TestChartCasesAreTheRenders(t *testing.T) {
 		require.NoError(t, err, dir)
 		m := renderedFrom.FindSubmatch(origin)
 		require.NotNil(t, m, "%s/ORIGIN.md names no render", dir)
-		want, err := os.ReadFile(filepath.Join(goldenDir, "..", string(m[1])))
+		want, err := os.ReadFile(filepath.Join(goldenDir, "..", "..", string(m[1])))
 		require.NoError(t, err)
 		got, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
 		require.NoError(t, err)

@@ -26,7 +26,7 @@ var historyFixtures = []struct {
 	{"predictive-declines", "nab_asg_cpu_util_5min.csv", "", 5, 28, "batch-api", "ml"},
 }
 
-// TestWriteHistoryFixtures regenerates testdata/<case>/input-history.yaml
+// TestWriteHistoryFixtures regenerates testdata/golden/<case>/input-history.yaml
 // from the real traces under UPDATE_GOLDEN=1; otherwise it checks that the
 // committed fixtures still decode.
 func TestWriteHistoryFixtures(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/frameworktestutil"
 )
 
-// goldenDir holds the golden cases: testdata/<case>/{config.yaml,input*.yaml,expected.yaml|errors.txt}.
-const goldenDir = "../testdata"
+// goldenDir holds the golden cases: testdata/golden/<case>/{config.yaml,input*.yaml,expected.yaml|errors.txt}.
+const goldenDir = "../testdata/golden"
 
 // TestGolden runs the function in standalone mode on every golden case.
 // UPDATE_GOLDEN=1 rewrites expected.yaml from the actual output.
@@ -30,8 +30,7 @@ func TestGolden(t *testing.T) {
 		}
 	}
 	// the framework's checker walks its directory recursively; give it only
-	// the golden cases (testdata also holds the bad-input catalogue, traces
-	// and histories, which have their own runners)
+	// the case files goldenCases accepts
 	root := t.TempDir()
 	for _, c := range goldenCases(t, false) {
 		dst := filepath.Join(root, c.name)
@@ -171,3 +170,45 @@ func TestGoldenErrorsWriteNothing(t *testing.T) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// testdataKinds names the directories testdata may hold,
+// each read by its own runner.
+var testdataKinds = map[string]string{
+	"golden":    "golden cases (TestGolden, postrender's TestGoldenCasesAgreeWithFunction)",
+	"bad-input": "the bad-input catalogue (internal/badinput)",
+	"charts":    "rendered public charts (internal/realcharts)",
+	"traces":    "real load traces (pkg/backtest, pkg/predict)",
+	"history":   "history goldens (pkg/history)",
+}
+
+// TestGoldenLayout checks that every golden case lives under goldenDir, in
+// the layout goldenCases reads, and that testdata holds nothing else a
+// runner would miss.
+func TestGoldenLayout(t *testing.T) {
+	top, err := os.ReadDir(filepath.Join(goldenDir, ".."))
+	require.NoError(t, err)
+	for _, e := range top {
+		if !e.IsDir() {
+			continue
+		}
+		_, known := testdataKinds[e.Name()]
+		require.True(t, known, "testdata/%s is no known kind; golden cases go under testdata/golden/, the others are %v", e.Name(), testdataKinds)
+	}
+	dirs, err := os.ReadDir(goldenDir)
+	require.NoError(t, err)
+	cases := goldenCases(t, false)
+	require.Len(t, cases, len(dirs), "every directory under %s must be a golden case", goldenDir)
+	for _, c := range cases {
+		tests := []struct{ file, want string }{
+			{"config.yaml", "the policy"},
+			{"input.yaml", "the input"},
+		}
+		for _, tt := range tests {
+			_, err := os.Stat(filepath.Join(c.dir, tt.file))
+			require.NoError(t, err, "%s lacks %s (%s)", c.dir, tt.file, tt.want)
+		}
+		_, errExp := os.Stat(filepath.Join(c.dir, "expected.yaml"))
+		_, errErr := os.Stat(filepath.Join(c.dir, "errors.txt"))
+		require.True(t, (errExp == nil) != (errErr == nil), "%s needs exactly one of expected.yaml and errors.txt", c.dir)
+	}
+}

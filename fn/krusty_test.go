@@ -19,7 +19,7 @@ import (
 func TestKrustyExecTransformer(t *testing.T) {
 	fn := testbin.Build(t, "./fn", "ml-autoscaling")
 	dir := t.TempDir()
-	input, err := os.ReadFile("../testdata/hpa-delete/input.yaml")
+	input, err := os.ReadFile("../testdata/golden/hpa-delete/input.yaml")
 	require.NoError(t, err)
 	write := func(name, content string) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
@@ -59,7 +59,7 @@ spec:
 func TestKrustyExecTransformerError(t *testing.T) {
 	fn := testbin.Build(t, "./fn", "ml-autoscaling")
 	dir := t.TempDir()
-	input, err := os.ReadFile("../testdata/err-min-greater-than-max/input.yaml")
+	input, err := os.ReadFile("../testdata/golden/err-min-greater-than-max/input.yaml")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "manifests.yaml"), input, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n- manifests.yaml\ntransformers:\n- autoscaling.yaml\n"), 0o644))

@@ -27,7 +27,7 @@ var credentialKeys = map[string]bool{
 // credential field inline (TriggerAuthentications only reference Secrets).
 func TestNoCredentialsInAnyOutput(t *testing.T) {
 	var files []string
-	for _, pattern := range []string{"../testdata/*/expected.yaml", "../examples/*/expected.yaml", "../examples/kpt/expected/*/*.yaml"} {
+	for _, pattern := range []string{"../testdata/golden/*/expected.yaml", "../examples/*/expected.yaml", "../examples/kpt/expected/*/*.yaml"} {
 		m, err := filepath.Glob(pattern)
 		require.NoError(t, err)
 		files = append(files, m...)

@@ -25,8 +25,8 @@ func readOnlyStdout(t *testing.T) *os.File {
 // TestStdoutFailureIsReported checks that every command that writes to
 // stdout says so when it cannot, in the same words, and fails.
 func TestStdoutFailureIsReported(t *testing.T) {
-	const policy = "../testdata/rabbitmq-queue/config.yaml"
-	const manifests = "../testdata/rabbitmq-queue/input.yaml"
+	const policy = "../testdata/golden/rabbitmq-queue/config.yaml"
+	const manifests = "../testdata/golden/rabbitmq-queue/input.yaml"
 	resourceList := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
 	cases := []struct {
 		name  string
@@ -36,7 +36,7 @@ func TestStdoutFailureIsReported(t *testing.T) {
 		{"function", []string{policy, manifests}, ""},
 		{"plan", []string{"plan", policy, manifests}, ""},
 		{"version", []string{"version"}, ""},
-		{"backtest", []string{"backtest", "../testdata/predictive-weekly/input-history.yaml"}, ""},
+		{"backtest", []string{"backtest", "../testdata/golden/predictive-weekly/input-history.yaml"}, ""},
 		{"resource list", nil, resourceList},
 	}
 	for _, c := range cases {

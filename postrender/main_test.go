@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-const goldenDir = "../testdata"
+const goldenDir = "../testdata/golden"
 
 type goldenCase struct {
 	name, dir, config string
@@ -243,9 +243,9 @@ func TestExplainGoesToStderr(t *testing.T) {
 // a single ScalingHistory file: each plans the schedule; a path that does
 // not exist is an error.
 func TestHistoryFlag(t *testing.T) {
-	hist, err := os.ReadFile("../testdata/predictive-weekly/input-history.yaml")
+	hist, err := os.ReadFile("../testdata/golden/predictive-weekly/input-history.yaml")
 	require.NoError(t, err)
-	in, err := os.ReadFile("../testdata/predictive-weekly/input.yaml")
+	in, err := os.ReadFile("../testdata/golden/predictive-weekly/input.yaml")
 	require.NoError(t, err)
 	write := func(name string) (dir, file string) {
 		dir = t.TempDir()
@@ -257,7 +257,7 @@ func TestHistoryFlag(t *testing.T) {
 	dirYML, _ := write("ml.trip-pricer.yml")
 	for name, path := range map[string]string{"directory": dirYAML, "directory of .yml": dirYML, "file": fileYAML} {
 		t.Run(name, func(t *testing.T) {
-			out, stderr, code := runPR(t, in, "--config=../testdata/predictive-weekly/config.yaml", "--history="+path)
+			out, stderr, code := runPR(t, in, "--config=../testdata/golden/predictive-weekly/config.yaml", "--history="+path)
 			require.Equal(t, 0, code, stderr)
 			require.Contains(t, out, "type: cron")
 			require.NotContains(t, out, "ScalingHistory")

@@ -52,7 +52,7 @@ func TestPolicyDocument(t *testing.T) {
 }
 
 func TestLoadHistories(t *testing.T) {
-	hist, err := os.ReadFile("../../testdata/predictive-weekly/input-history.yaml")
+	hist, err := os.ReadFile("../../testdata/golden/predictive-weekly/input-history.yaml")
 	require.NoError(t, err)
 	dir := t.TempDir()
 	put := func(name string, data []byte) string {

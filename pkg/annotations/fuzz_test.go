@@ -77,10 +77,13 @@ func fuzzPolicy() *config.Policy {
 // inputs and the bad-input catalogue.
 func annotationSeeds(t testing.TB) []string {
 	var files []string
-	for _, g := range []string{"../../testdata/*/input*.yaml", "../../testdata/bad-input/*/stdin.yaml"} {
+	for _, g := range []string{"../../testdata/golden/*/input*.yaml", "../../testdata/bad-input/*/stdin.yaml"} {
 		m, err := filepath.Glob(g)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(m) == 0 {
+			t.Fatalf("no seed file matches %s", g)
 		}
 		files = append(files, m...)
 	}

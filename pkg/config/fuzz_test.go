@@ -18,7 +18,7 @@ import (
 func policySeeds(t testing.TB) [][]byte {
 	var files []string
 	for _, g := range []string{
-		"../../testdata/*/config.yaml",
+		"../../testdata/golden/*/config.yaml",
 		"../../testdata/bad-input/*/policy.yaml",
 		"../../examples/policy.yaml",
 		"../../charts/ml-autoscaling/examples/policy.yaml",
@@ -26,6 +26,9 @@ func policySeeds(t testing.TB) [][]byte {
 		m, err := filepath.Glob(g)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(m) == 0 {
+			t.Fatalf("no seed file matches %s", g)
 		}
 		files = append(files, m...)
 	}

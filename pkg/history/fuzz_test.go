@@ -24,12 +24,15 @@ func historySeeds(t testing.TB) [][]byte {
 	var files []string
 	for _, g := range []string{
 		"../../testdata/history/*.yaml",
-		"../../testdata/*/input-history*.yaml",
+		"../../testdata/golden/*/input-history*.yaml",
 		"../../testdata/bad-input/*/history/*.yaml",
 	} {
 		m, err := filepath.Glob(g)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(m) == 0 {
+			t.Fatalf("no seed file matches %s", g)
 		}
 		files = append(files, m...)
 	}

@@ -19,7 +19,7 @@ import (
 // catalogue's stdin.yaml files.
 func streamSeeds(t testing.TB) [][]byte {
 	var out [][]byte
-	dirs, err := filepath.Glob("../../testdata/*")
+	dirs, err := filepath.Glob("../../testdata/golden/*")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,9 +40,15 @@ func streamSeeds(t testing.TB) [][]byte {
 			out = append(out, in)
 		}
 	}
+	if len(out) == 0 {
+		t.Fatal("no golden case input under ../../testdata/golden")
+	}
 	bad, err := filepath.Glob("../../testdata/bad-input/*/stdin.yaml")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(bad) == 0 {
+		t.Fatal("no catalogue input matches ../../testdata/bad-input/*/stdin.yaml")
 	}
 	for _, f := range bad {
 		b, err := os.ReadFile(f)
