@@ -136,7 +136,7 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 	var parsed []*yaml.RNode
 	for i := range docs {
 		d := &docs[i]
-		if !Interesting(d.Body) || IsBlank(d.Body) {
+		if !Interesting(d.Content()) || IsBlank(d.Content()) {
 			continue
 		}
 		if stray := d.StrayBOM(i + 1); stray != nil {
@@ -157,7 +157,7 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 	// to Helm, like any other document the tool does not own
 	if related := transform.Related(parsed); len(parsed) > 0 {
 		for i := range docs {
-			if d := &docs[i]; d.Nodes == nil && !IsBlank(d.Body) && d.StrayBOM(i+1) == nil && related(d.Body) {
+			if d := &docs[i]; d.Nodes == nil && !IsBlank(d.Content()) && d.StrayBOM(i+1) == nil && related(d.Content()) {
 				_, _ = parseDoc(d)
 			}
 		}
