@@ -86,7 +86,8 @@ func isSeparator(line []byte) bool {
 
 // markers are the substrings that make a document worth parsing. Escape
 // sequences in double-quoted YAML (\x2e, \u002e) can spell any key or kind,
-// so a document that uses them is parsed too.
+// and so can a !!binary scalar (base64 text Kubernetes decodes), so a
+// document that uses them is parsed too.
 var markers = [][]byte{
 	[]byte("ml-autoscaling.io"),
 	[]byte("HorizontalPodAutoscaler"),
@@ -95,6 +96,8 @@ var markers = [][]byte{
 	[]byte(`\x`),
 	[]byte(`\u`),
 	[]byte(`\U`),
+	[]byte("!!binary"),
+	[]byte("2002:binary"),
 }
 
 // Interesting reports whether a document may matter to the transform.
@@ -104,7 +107,26 @@ func Interesting(body []byte) bool {
 			return true
 		}
 	}
-	return false
+	return escapedTag(body)
+}
+
+// escapedTag reports whether body holds a YAML tag with a %-escape
+// (!!bin%61ry is !!binary to every YAML parser).
+func escapedTag(body []byte) bool {
+	for rest := body; ; {
+		i := bytes.IndexByte(rest, '!')
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+		end := bytes.IndexAny(rest, " \t\r\n")
+		if end < 0 {
+			end = len(rest)
+		}
+		if bytes.IndexByte(rest[:end], '%') >= 0 {
+			return true
+		}
+	}
 }
 
 // IsBlank reports whether a document holds only whitespace and comments.
