@@ -46,8 +46,15 @@ type Problem struct {
 // not mappings, scalars Kubernetes cannot decode (a !!binary value that is
 // not base64), and the limits MaxDepth and MaxAliasNodes; the result is nil
 // when a limit was hit or a merge could not be applied.
-func Read(n *yaml.Node) (*yaml.Node, []Problem) {
-	s := &scan{}
+func Read(n *yaml.Node) (*yaml.Node, []Problem) { return read(n, true) }
+
+// ReadStructure is Read with every scalar kept as written: merge keys,
+// aliases, repeated keys and the limits as in Read. It is for the tool's
+// own formats, whose decoders judge a value's text themselves.
+func ReadStructure(n *yaml.Node) (*yaml.Node, []Problem) { return read(n, false) }
+
+func read(n *yaml.Node, scalars bool) (*yaml.Node, []Problem) {
+	s := &scan{scalars: scalars}
 	s.walk(n, 0)
 	if s.hard {
 		return nil, s.problems
@@ -60,7 +67,7 @@ func Read(n *yaml.Node) (*yaml.Node, []Problem) {
 			return nil, append(s.problems, p...)
 		}
 	}
-	r := &resolver{}
+	r := &resolver{scalars: scalars}
 	out := r.node(n)
 	if len(r.problems) > 0 {
 		return nil, append(s.problems, r.problems...)
@@ -78,6 +85,7 @@ func IsMerge(k *yaml.Node) bool {
 // notes aliases, anchors and merge keys, and reports keys given twice,
 // keys that are not scalars and nesting deeper than MaxDepth.
 type scan struct {
+	scalars  bool // whether scalars Kubernetes reads otherwise than written count
 	path     path
 	problems []Problem
 	nodes    int
@@ -103,7 +111,7 @@ func (s *scan) walk(n *yaml.Node, depth int) {
 		return
 	case yaml.MappingNode, yaml.SequenceNode:
 	default:
-		if _, changed := readScalar(n, false); changed {
+		if _, changed := readScalar(n, false); changed && s.scalars {
 			s.indirect = true
 		}
 		return

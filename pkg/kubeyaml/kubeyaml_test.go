@@ -318,3 +318,21 @@ func TestReadNumericKeysAlike(t *testing.T) {
 		require.Equal(t, "key appears more than once", problems[0].Message, in)
 	}
 }
+
+// TestReadStructureKeepsScalars checks that ReadStructure leaves scalars as
+// written (the tool's own formats judge 0x3 themselves) while still
+// resolving merge keys.
+func TestReadStructureKeepsScalars(t *testing.T) {
+	n, err := yaml.Parse("v: [0x3, !!binary Mw==]\n")
+	require.NoError(t, err)
+	out, problems := ReadStructure(n.YNode())
+	require.Empty(t, problems)
+	require.Same(t, n.YNode(), out)
+	n, err = yaml.Parse("a: &a {v: 010}\nb: {<<: *a}\n")
+	require.NoError(t, err)
+	out, problems = ReadStructure(n.YNode())
+	require.Empty(t, problems)
+	text, err := yaml.NewRNode(out).String()
+	require.NoError(t, err)
+	require.Equal(t, "a: {v: 010}\nb: {v: 010}\n", text)
+}

@@ -6,6 +6,7 @@ import "sigs.k8s.io/kustomize/kyaml/yaml"
 // copied, anchors dropped. Its input has passed the scan and the expansion
 // check, so the copy is bounded.
 type resolver struct {
+	scalars  bool // read scalars as Kubernetes does (readScalar)
 	path     path
 	problems []Problem
 }
@@ -109,7 +110,7 @@ func (r *resolver) merge(b *mapBuilder, v *yaml.Node) {
 func (r *resolver) scalar(c, n *yaml.Node, key bool) {
 	k, changed := readScalar(n, key)
 	switch {
-	case !changed:
+	case !changed || !r.scalars:
 	case k.problem != "":
 		r.problems = append(r.problems, Problem{Path: r.path.String(), Value: n.Value, Message: k.problem,
 			Allowed: "a value Kubernetes can decode (write the text itself, without a tag)"})
