@@ -71,11 +71,12 @@ demand (e.g. requests/s), one row per step, never negative: it is turned into re
 // converted), told apart by the file name: .csv is a CSV, anything else
 // must be a ScalingHistory.
 func loadDemand(path, column string, perReplica float64, p99Replicas int) (predict.Series, string, error) {
-	raw, err := os.ReadFile(path)
+	isCSV := strings.EqualFold(filepath.Ext(path), ".csv")
+	raw, err := readDemandFile(path, isCSV)
 	if err != nil {
 		return predict.Series{}, "", err
 	}
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
+	if isCSV {
 		s, err := backtest.ReadCSV(bytes.NewReader(raw), column)
 		if err != nil {
 			return s, "", fmt.Errorf("%s: %w", path, err)
@@ -97,6 +98,24 @@ func loadDemand(path, column string, perReplica float64, p99Replicas int) (predi
 		return predict.Series{}, "", fmt.Errorf("%s: %s", path, problem)
 	}
 	return predict.Series{Start: h.Start, Step: h.Step, Values: h.Floats()}, h.Ref().String(), nil
+}
+
+// readDemandFile reads a CSV of at most backtest.MaxCSVBytes or a
+// ScalingHistory of at most history.MaxBytes, refusing a larger file (or a
+// device) before holding it in memory.
+func readDemandFile(path string, isCSV bool) ([]byte, error) {
+	limit, what, size := int64(history.MaxBytes), "a ScalingHistory", "32 MiB"
+	if isCSV {
+		limit, what, size = backtest.MaxCSVBytes, "a CSV of demand", "64 MiB"
+	}
+	raw, ok, err := cli.ReadFileLimited(path, limit)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fmt.Errorf("%s: larger than %d bytes (%s), the most %s may hold (limit: backtest input size)", path, limit, size, what)
+	}
+	return raw, nil
 }
 
 // historyProblem renders a ScalingHistory decoding error on one line,

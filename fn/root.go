@@ -338,9 +338,9 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 		}
 		return err
 	}
-	raw, err := os.ReadFile(args[0])
+	raw, err := cli.ReadPolicyFile(args[0])
 	if err != nil {
-		return fail(fmt.Errorf("cannot read the policy: %w", err))
+		return fail(err)
 	}
 	cfg, err := cli.PolicyDocument(raw, args[0])
 	if err != nil {

@@ -47,11 +47,27 @@ func LoadPolicy(path string) (*config.Policy, diag.Ref, error) {
 	if path == "" {
 		return config.Default(), diag.Ref{}, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadPolicyFile(path)
 	if err != nil {
-		return nil, diag.Ref{}, fmt.Errorf("cannot read policy: %w", err)
+		return nil, diag.Ref{}, err
 	}
 	return ParsePolicy(data, path)
+}
+
+// MaxPolicyBytes is the largest policy file read.
+const MaxPolicyBytes = 1 << 20
+
+// ReadPolicyFile reads a policy file of at most MaxPolicyBytes, so that a
+// device or a huge file given by mistake is refused, not held in memory.
+func ReadPolicyFile(path string) ([]byte, error) {
+	data, ok, err := ReadFileLimited(path, MaxPolicyBytes)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cannot read policy: %w", err)
+	case !ok:
+		return nil, fmt.Errorf("policy %s: larger than %d bytes (1 MiB), the most a policy file may hold (limit: policy size)", path, MaxPolicyBytes)
+	}
+	return data, nil
 }
 
 // ParsePolicy parses policy bytes; name is used in messages.

@@ -127,3 +127,20 @@ func TestStrict(t *testing.T) {
 		})
 	}
 }
+
+// TestReadPolicyFileLimit reads a policy file of exactly MaxPolicyBytes and
+// refuses one byte more, and an endless device, naming the limit.
+func TestReadPolicyFileLimit(t *testing.T) {
+	dir := t.TempDir()
+	policy := "apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec: {}\n#"
+	at := filepath.Join(dir, "at.yaml")
+	require.NoError(t, os.WriteFile(at, []byte(policy+strings.Repeat("x", MaxPolicyBytes-len(policy))), 0o600))
+	over := filepath.Join(dir, "over.yaml")
+	require.NoError(t, os.WriteFile(over, []byte(policy+strings.Repeat("x", MaxPolicyBytes-len(policy)+1)), 0o600))
+	_, _, err := LoadPolicy(at)
+	require.NoError(t, err)
+	for _, path := range []string{over, "/dev/zero"} {
+		_, err := ReadPolicyFile(path)
+		require.ErrorContains(t, err, "larger than 1048576 bytes (1 MiB), the most a policy file may hold (limit: policy size)")
+	}
+}
