@@ -17,6 +17,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -86,9 +87,10 @@ const onePolicy = "a policy file holds exactly one YAML document, an MLAutoscali
 // an empty one, or more than one (also empty ones around the policy, as a
 // stray "---" makes) are errors that count the documents and say which are
 // empty: a second policy would otherwise be ignored, or an empty first
-// document would silently select the built-in defaults.
+// document would silently select the built-in defaults. A byte-order mark
+// at the start of the file or of a document is dropped, as in manifests.
 func PolicyDocument(data []byte, name string) (*yaml.RNode, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec := yaml.NewDecoder(bytes.NewReader(stream.Clean(stream.Split(data))))
 	var docs []*yaml.Node
 	for {
 		var doc yaml.Node
