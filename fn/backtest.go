@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,6 +174,9 @@ func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
 	}
 	if err := checkChart(f.chart); err != nil {
 		return err
+	}
+	if cmd.Flags().Changed("per-replica") && !(f.perReplica > 0 && !math.IsInf(f.perReplica, 0)) {
+		return fmt.Errorf("--per-replica %v: must be a positive number, the demand one replica serves (omit it to size replicas with --p99-replicas)", f.perReplica)
 	}
 	policy, _, err := cli.LoadPolicy(f.config)
 	if err != nil {
