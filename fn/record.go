@@ -309,10 +309,9 @@ func makeOutDir(dir string) error {
 func reportErrors(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		cmd.SilenceErrors = true
-		err := run(cmd, args)
-		if err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", diag.Redact(err.Error()))
+		if err := run(cmd, args); err != nil {
+			return printErr(cmd, err)
 		}
-		return err
+		return nil
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ml-autoscaling/ml-autoscaling/internal/badinput"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/stretchr/testify/require"
 )
 
@@ -38,6 +40,9 @@ func TestStdoutFailureIsReported(t *testing.T) {
 		{"version", []string{"version"}, ""},
 		{"backtest", []string{"backtest", "../testdata/predictive-weekly/input-history.yaml"}, ""},
 		{"resource list", nil, resourceList},
+		{"help", []string{"--help"}, ""},
+		{"help of a command", []string{"help", "plan"}, ""},
+		{"completion script", []string{"completion", "bash"}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -47,9 +52,26 @@ func TestStdoutFailureIsReported(t *testing.T) {
 			cmd.SetOut(readOnlyStdout(t))
 			cmd.SetErr(&stderr)
 			cmd.SetIn(strings.NewReader(c.stdin))
-			require.Error(t, cmd.Execute())
+			require.Error(t, execute(cmd))
 			require.Regexp(t, `(?m)^error: writing stdout: .*`, stderr.String())
 			require.Equal(t, 1, strings.Count(stderr.String(), "writing stdout"), stderr.String())
 		})
+	}
+}
+
+// TestOneErrorPrefix checks that an input past a limit is reported once,
+// as "error: …", by the function and by record (it used to read "error:
+// error: …").
+func TestOneErrorPrefix(t *testing.T) {
+	input := filepath.Join(t.TempDir(), "many.yaml")
+	require.NoError(t, os.WriteFile(input, []byte(badinput.ManyDocuments(stream.MaxDocuments+1)), 0o600))
+	for _, args := range [][]string{
+		{"../testdata/rabbitmq-queue/config.yaml", input},
+		{"record", "--prometheus", "http://127.0.0.1:9", "--out", t.TempDir(), input},
+	} {
+		_, stderr, err := runFn(args...)
+		require.Error(t, err)
+		require.Regexp(t, `^error: .*many.yaml: the input holds more than 100000 YAML documents`, stderr)
+		require.Equal(t, 1, strings.Count(stderr, "error:"), stderr)
 	}
 }

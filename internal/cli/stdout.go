@@ -1,14 +1,26 @@
 package cli
 
 import (
-	"fmt"
+	"errors"
 	"io"
 )
 
 // StdoutError says that writing standard output failed (a closed pipe, a
 // full disk), in the words every command uses.
 func StdoutError(err error) error {
-	return fmt.Errorf("writing stdout: %w", err)
+	return &stdoutError{err: err}
+}
+
+type stdoutError struct{ err error }
+
+func (e *stdoutError) Error() string { return "writing stdout: " + e.err.Error() }
+func (e *stdoutError) Unwrap() error { return e.err }
+
+// IsStdoutError reports whether err is, or wraps, a StdoutError: the
+// command has said that writing stdout failed.
+func IsStdoutError(err error) bool {
+	var s *stdoutError
+	return errors.As(err, &s)
 }
 
 // WriteStdout writes a command's output to w, its standard output; a
