@@ -283,10 +283,10 @@ func (f *recordFlags) options() (record.Options, error) {
 }
 
 // redactHeaderFlag shows a malformed --header value only up to its first
-// colon or space: what follows, e.g. "Authorization: Bearer …", may be a
-// credential.
+// '=', colon or space: what follows, e.g. "Authorization: Bearer …", may
+// be a credential.
 func redactHeaderFlag(h string) string {
-	if i := strings.IndexAny(h, ": \t"); i >= 0 {
+	if i := strings.IndexAny(h, "=: \t"); i >= 0 {
 		return h[:i] + "…"
 	}
 	return h
