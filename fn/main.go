@@ -14,6 +14,7 @@ import (
 )
 
 func main() {
+	cli.WriteErrorsOnBrokenPipe()
 	// A short-lived process that holds its whole input in memory: collect
 	// garbage less often, until the input turns out to be large (see
 	// largeInput). GOGC in the environment overrides this.

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ml-autoscaling/ml-autoscaling/internal/badinput"
+	"github.com/ml-autoscaling/ml-autoscaling/internal/testbin"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/stretchr/testify/require"
 )
@@ -73,5 +75,41 @@ func TestOneErrorPrefix(t *testing.T) {
 		require.Error(t, err)
 		require.Regexp(t, `^error: .*many.yaml: the input holds more than 100000 YAML documents`, stderr)
 		require.Equal(t, 1, strings.Count(stderr, "error:"), stderr)
+	}
+}
+
+// TestBrokenPipe runs the built binaries with stdout a pipe whose reader
+// is gone: each command reports that writing stdout failed and exits 1,
+// rather than dying of SIGPIPE without a word.
+func TestBrokenPipe(t *testing.T) {
+	const policy = "../testdata/rabbitmq-queue/config.yaml"
+	const manifests = "../testdata/rabbitmq-queue/input.yaml"
+	fn := testbin.Build(t, "./fn", "ml-autoscaling")
+	pr := testbin.Build(t, "./postrender", "ml-autoscaling-postrender")
+	in, err := os.ReadFile(manifests)
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name string
+		cmd  *exec.Cmd
+	}{
+		{"function", exec.Command(fn, policy, manifests)},
+		{"plan", exec.Command(fn, "plan", policy, manifests)},
+		{"version", exec.Command(fn, "version")},
+		{"post-renderer", exec.Command(pr, "--config="+policy)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, w, err := os.Pipe()
+			require.NoError(t, err)
+			require.NoError(t, r.Close())
+			var stderr bytes.Buffer
+			c.cmd.Stdin, c.cmd.Stdout, c.cmd.Stderr = bytes.NewReader(in), w, &stderr
+			err = c.cmd.Run()
+			require.NoError(t, w.Close())
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit)
+			require.Equal(t, 1, exit.ExitCode(), "exit status; stderr:\n%s", stderr.String())
+			require.Contains(t, stderr.String(), "error: writing stdout: ")
+			require.Contains(t, stderr.String(), "broken pipe")
+		})
 	}
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"io"
+	"os/signal"
+	"syscall"
 )
 
 // StdoutError says that writing standard output failed (a closed pipe, a
@@ -60,3 +62,8 @@ func (s *Stdout) Err() error {
 	}
 	return StdoutError(s.err)
 }
+
+// WriteErrorsOnBrokenPipe makes a write to a closed pipe an error the
+// commands report ("error: writing stdout: … broken pipe", exit 1) rather
+// than a SIGPIPE that ends the process without a word.
+func WriteErrorsOnBrokenPipe() { signal.Ignore(syscall.SIGPIPE) }
