@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,11 +79,12 @@ demand (e.g. requests/s), one row per step, never negative: it is turned into re
 // demand, converted), told apart by the file name: .csv is a CSV, anything
 // else must be a ScalingHistory.
 func loadDemand(path, column string, perReplica float64, p99Replicas int) (predict.Series, string, *history.History, error) {
-	raw, err := os.ReadFile(path)
+	isCSV := strings.EqualFold(filepath.Ext(path), ".csv")
+	raw, err := readDemandFile(path, isCSV)
 	if err != nil {
 		return predict.Series{}, "", nil, err
 	}
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
+	if isCSV {
 		s, err := backtest.ReadCSV(bytes.NewReader(raw), column)
 		if err != nil {
 			return s, "", nil, fmt.Errorf("%s: %w", path, err)
@@ -152,6 +154,24 @@ func workloadBounds(cmd *cobra.Command, f *backtestFlags, policy *config.Policy,
 	return bounds{}, fmt.Errorf("%s/%s/%s, the history's workload, is not in scope in the manifests (no such workload opts in)", kind, ns, h.Target.Name)
 }
 
+// readDemandFile reads a CSV of at most backtest.MaxCSVBytes or a
+// ScalingHistory of at most history.MaxBytes, refusing a larger file (or a
+// device) before holding it in memory.
+func readDemandFile(path string, isCSV bool) ([]byte, error) {
+	limit, what, size := int64(history.MaxBytes), "a ScalingHistory", "32 MiB"
+	if isCSV {
+		limit, what, size = backtest.MaxCSVBytes, "a CSV of demand", "64 MiB"
+	}
+	raw, ok, err := cli.ReadFileLimited(path, limit)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fmt.Errorf("%s: larger than %d bytes (%s), the most %s may hold (limit: backtest input size)", path, limit, size, what)
+	}
+	return raw, nil
+}
+
 // historyProblem renders a ScalingHistory decoding error on one line,
 // without the severity prefix a diagnostic list carries, and reports
 // whether the file is no ScalingHistory at all (rather than one with a bad
@@ -207,6 +227,9 @@ func runBacktest(cmd *cobra.Command, f *backtestFlags, path string) error {
 	}
 	if err := checkChart(f.chart); err != nil {
 		return err
+	}
+	if cmd.Flags().Changed("per-replica") && !(f.perReplica > 0 && !math.IsInf(f.perReplica, 0)) {
+		return fmt.Errorf("--per-replica %v: must be a positive number, the demand one replica serves (omit it to size replicas with --p99-replicas)", f.perReplica)
 	}
 	policy, _, err := cli.LoadPolicy(f.config)
 	if err != nil {

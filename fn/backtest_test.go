@@ -87,6 +87,8 @@ func TestBacktestRefuses(t *testing.T) {
 	}
 	good := rows.String()
 	lines := strings.Split(good, "\n")
+	zeroCSV := filepath.Join(dir, "zero.csv")
+	require.NoError(t, os.Symlink("/dev/zero", zeroCSV))
 	svgDir := filepath.Join(dir, "out.svg")
 	require.NoError(t, os.Mkdir(svgDir, 0o755))
 	cases := []struct {
@@ -101,6 +103,13 @@ func TestBacktestRefuses(t *testing.T) {
 		{"chart into a missing directory", []string{"--chart", filepath.Join(dir, "missing", "out.svg"), write("ok.csv", good)}, []string{"the directory " + filepath.Join(dir, "missing") + " does not exist"}},
 		{"chart is a directory", []string{"--chart", svgDir, write("ok2.csv", good)}, []string{"out.svg: is a directory"}},
 		{"chart with another suffix", []string{"--chart", filepath.Join(dir, "out.gif"), write("ok3.csv", good)}, []string{"--chart: the file name must end in .svg or .png"}},
+		{"cooldown past a day", []string{"--cooldown", "1000h", write("ok5.csv", good)}, []string{"backtest: cooldown 1000h0m0s is out of range: it must be from 0 to 24h0m0s"}},
+		{"lag past a day", []string{"--lag", "100000h", write("ok6.csv", good)}, []string{"backtest: lag 100000h0m0s is out of range"}},
+		{"negative per-replica", []string{"--per-replica", "-1", write("ok7.csv", good)}, []string{"--per-replica -1: must be a positive number"}},
+		{"infinite per-replica", []string{"--per-replica", "Inf", write("ok8.csv", good)}, []string{"--per-replica +Inf: must be a positive number"}},
+		{"endless history", []string{"/dev/zero"}, []string{"/dev/zero: larger than 33554432 bytes (32 MiB), the most a ScalingHistory may hold (limit: backtest input size)"}},
+		{"endless CSV", []string{zeroCSV}, []string{"zero.csv: larger than 67108864 bytes (64 MiB), the most a CSV of demand may hold"}},
+		{"endless policy", []string{"--config", "/dev/zero", write("ok4.csv", good)}, []string{"policy /dev/zero: larger than 1048576 bytes (1 MiB)", "(limit: policy size)"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -302,10 +302,10 @@ func (f *recordFlags) options() (record.Options, error) {
 }
 
 // redactHeaderFlag shows a malformed --header value only up to its first
-// colon or space: what follows, e.g. "Authorization: Bearer …", may be a
-// credential.
+// '=', colon or space: what follows, e.g. "Authorization: Bearer …", may
+// be a credential.
 func redactHeaderFlag(h string) string {
-	if i := strings.IndexAny(h, ": \t"); i >= 0 {
+	if i := strings.IndexAny(h, "=: \t"); i >= 0 {
 		return h[:i] + "…"
 	}
 	return h
@@ -328,10 +328,9 @@ func makeOutDir(dir string) error {
 func reportErrors(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		cmd.SilenceErrors = true
-		err := run(cmd, args)
-		if err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", diag.Redact(err.Error()))
+		if err := run(cmd, args); err != nil {
+			return printErr(cmd, err)
 		}
-		return err
+		return nil
 	}
 }

@@ -184,6 +184,8 @@ func TestRecordRejectsOptionsBeforeCreating(t *testing.T) {
 			want: []string{"both a bearer token file and a user name in the Prometheus address are set"}, secret: "hunter2"},
 		{name: "malformed header with a credential", flags: []string{"--header", "Authorization: Bearer hunter2"},
 			want: []string{`--header "Authorization…": use NAME=VALUE`}, secret: "hunter2"},
+		{name: "header without a name", flags: []string{"--header", "=hunter2"},
+			want: []string{`--header "…": use NAME=VALUE`}, secret: "hunter2"},
 		{name: "missing token file", flags: []string{"--bearer-token-file", filepath.Join(dir, "nope")}, want: []string{"bearer token file: open"}},
 	}
 	for _, tt := range tests {

@@ -152,9 +152,8 @@ annotation ml-autoscaling.io/warnings; in strict mode every warning is an error.
 func resourceListMode(cmd *cobra.Command, p *processor, run func(*cobra.Command, []string) error, args []string) error {
 	p.stderr = cmd.ErrOrStderr()
 	if err := readResourceList(cmd); err != nil {
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
-		fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", diag.Redact(err.Error()))
-		return err
+		cmd.SilenceUsage = true
+		return printErr(cmd, err)
 	}
 	out := &cli.Stdout{W: cmd.OutOrStdout()}
 	cmd.SetOut(out)
@@ -270,7 +269,7 @@ func readInputs(stdin io.Reader, paths []string) ([]*yaml.RNode, error) {
 		largeInput(total)
 		clean, n, err := cleanInput(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, cli.InFile(path, err)
 		}
 		if docs += n; docs > stream.MaxDocuments {
 			return nil, stream.TooManyDocuments()
@@ -338,10 +337,9 @@ func standalone(cmd *cobra.Command, p *processor, args []string) error {
 	fail := func(err error) error {
 		if _, ok := err.(resultsError); ok {
 			fmt.Fprint(cmd.ErrOrStderr(), diag.Redact(err.Error()))
-		} else {
-			fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", diag.Redact(err.Error()))
+			return err
 		}
-		return err
+		return printErr(cmd, err)
 	}
 	cfg, err := readPolicyNode(args[0])
 	if err != nil {
@@ -390,9 +388,9 @@ func readPolicyNode(path string) (*yaml.RNode, error) {
 	if path == "" {
 		return nil, nil
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := cli.ReadPolicyFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the policy: %w", err)
+		return nil, err
 	}
 	return cli.PolicyDocument(raw, path)
 }

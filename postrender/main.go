@@ -37,6 +37,7 @@ Flags:
 `
 
 func main() {
+	cli.WriteErrorsOnBrokenPipe()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

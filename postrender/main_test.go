@@ -218,6 +218,7 @@ func TestErrorsWriteNothing(t *testing.T) {
 	}{
 		"malformed yaml in a relevant document": {in: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  annotations:\n    ml-autoscaling.io/enabled: \"true\"\n  bad: [unclosed\n", want: "cannot parse"},
 		"missing policy file":                   {in: cpuWorkload, args: []string{"--config=/nonexistent/policy.yaml"}, want: "cannot read policy"},
+		"endless policy file":                   {in: cpuWorkload, args: []string{"--config=/dev/zero"}, want: "policy /dev/zero: larger than 1048576 bytes (1 MiB), the most a policy file may hold (limit: policy size)"},
 		"bad annotation":                        {in: strings.Replace(cpuWorkload, `cpu-utilization: "60"`, `cpu-utilization: "sixty"`, 1), want: `ml-autoscaling.io/cpu-utilization: "sixty": not a whole number`},
 		"stray argument":                        {in: cpuWorkload, args: []string{"manifests.yaml"}, want: "manifests are read from stdin"},
 	}

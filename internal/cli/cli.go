@@ -17,6 +17,7 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/config"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/history"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/stream"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/workload"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -47,11 +48,27 @@ func LoadPolicy(path string) (*config.Policy, diag.Ref, error) {
 	if path == "" {
 		return config.Default(), diag.Ref{}, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadPolicyFile(path)
 	if err != nil {
-		return nil, diag.Ref{}, fmt.Errorf("cannot read policy: %w", err)
+		return nil, diag.Ref{}, err
 	}
 	return ParsePolicy(data, path)
+}
+
+// MaxPolicyBytes is the largest policy file read.
+const MaxPolicyBytes = 1 << 20
+
+// ReadPolicyFile reads a policy file of at most MaxPolicyBytes, so that a
+// device or a huge file given by mistake is refused, not held in memory.
+func ReadPolicyFile(path string) ([]byte, error) {
+	data, ok, err := ReadFileLimited(path, MaxPolicyBytes)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cannot read policy: %w", err)
+	case !ok:
+		return nil, fmt.Errorf("policy %s: larger than %d bytes (1 MiB), the most a policy file may hold (limit: policy size)", path, MaxPolicyBytes)
+	}
+	return data, nil
 }
 
 // ParsePolicy parses policy bytes; name is used in messages.
@@ -70,9 +87,10 @@ const onePolicy = "a policy file holds exactly one YAML document, an MLAutoscali
 // an empty one, or more than one (also empty ones around the policy, as a
 // stray "---" makes) are errors that count the documents and say which are
 // empty: a second policy would otherwise be ignored, or an empty first
-// document would silently select the built-in defaults.
+// document would silently select the built-in defaults. A byte-order mark
+// at the start of the file or of a document is dropped, as in manifests.
 func PolicyDocument(data []byte, name string) (*yaml.RNode, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec := yaml.NewDecoder(bytes.NewReader(stream.Clean(stream.Split(data))))
 	var docs []*yaml.Node
 	for {
 		var doc yaml.Node

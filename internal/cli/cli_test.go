@@ -21,6 +21,9 @@ func TestPolicyDocument(t *testing.T) {
 		{"leading separator and comments", "# the policy\n---\n" + testPolicy, ""},
 		{"document end marker", testPolicy + "...\n", ""},
 		{"a ConfigMap", cm, ""},
+		{"byte-order mark at the start", "\uFEFF" + testPolicy, ""},
+		{"byte-order mark after the separator", "---\n\uFEFF" + testPolicy, ""},
+		{"byte-order mark before a comment after the separator", "---\n\uFEFF# the policy\n" + testPolicy, ""},
 		{"empty file", "", "is empty (no YAML document)"},
 		{"only comments", "# nothing yet\n", "is empty (no YAML document)"},
 		{"only a separator", "---\n", "holds only an empty YAML document"},
@@ -125,5 +128,22 @@ func TestStrict(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, c.want, got)
 		})
+	}
+}
+
+// TestReadPolicyFileLimit reads a policy file of exactly MaxPolicyBytes and
+// refuses one byte more, and an endless device, naming the limit.
+func TestReadPolicyFileLimit(t *testing.T) {
+	dir := t.TempDir()
+	policy := "apiVersion: ml-autoscaling.io/v1alpha1\nkind: MLAutoscalingPolicy\nmetadata: {name: p}\nspec: {}\n#"
+	at := filepath.Join(dir, "at.yaml")
+	require.NoError(t, os.WriteFile(at, []byte(policy+strings.Repeat("x", MaxPolicyBytes-len(policy))), 0o600))
+	over := filepath.Join(dir, "over.yaml")
+	require.NoError(t, os.WriteFile(over, []byte(policy+strings.Repeat("x", MaxPolicyBytes-len(policy)+1)), 0o600))
+	_, _, err := LoadPolicy(at)
+	require.NoError(t, err)
+	for _, path := range []string{over, "/dev/zero"} {
+		_, err := ReadPolicyFile(path)
+		require.ErrorContains(t, err, "larger than 1048576 bytes (1 MiB), the most a policy file may hold (limit: policy size)")
 	}
 }

@@ -1,14 +1,28 @@
 package cli
 
 import (
-	"fmt"
+	"errors"
 	"io"
+	"os/signal"
+	"syscall"
 )
 
 // StdoutError says that writing standard output failed (a closed pipe, a
 // full disk), in the words every command uses.
 func StdoutError(err error) error {
-	return fmt.Errorf("writing stdout: %w", err)
+	return &stdoutError{err: err}
+}
+
+type stdoutError struct{ err error }
+
+func (e *stdoutError) Error() string { return "writing stdout: " + e.err.Error() }
+func (e *stdoutError) Unwrap() error { return e.err }
+
+// IsStdoutError reports whether err is, or wraps, a StdoutError: the
+// command has said that writing stdout failed.
+func IsStdoutError(err error) bool {
+	var s *stdoutError
+	return errors.As(err, &s)
 }
 
 // WriteStdout writes a command's output to w, its standard output; a
@@ -48,3 +62,8 @@ func (s *Stdout) Err() error {
 	}
 	return StdoutError(s.err)
 }
+
+// WriteErrorsOnBrokenPipe makes a write to a closed pipe an error the
+// commands report ("error: writing stdout: … broken pipe", exit 1) rather
+// than a SIGPIPE that ends the process without a word.
+func WriteErrorsOnBrokenPipe() { signal.Ignore(syscall.SIGPIPE) }

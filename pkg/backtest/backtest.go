@@ -96,6 +96,10 @@ func DefaultConfig() Config {
 	}
 }
 
+// MaxLag bounds Lag and Cooldown: a day, the longest cooldown-period an
+// annotation may set. The simulation's time grows with both.
+const MaxLag = 24 * time.Hour
+
 // Validate reports the first setting that is out of range.
 func (c Config) Validate() error {
 	switch {
@@ -105,10 +109,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("backtest: hold-out %v is invalid: it must be at least the resolution (%v), e.g. 7d = 168h", c.Holdout, c.Resolution)
 	case c.Replan < c.Resolution:
 		return fmt.Errorf("backtest: re-plan interval %v is invalid: it must be at least the resolution (%v), e.g. 24h", c.Replan, c.Resolution)
-	case c.Lag < 0:
-		return fmt.Errorf("backtest: lag %v is negative: it must be 0 or more, e.g. 10m", c.Lag)
-	case c.Cooldown < 0:
-		return fmt.Errorf("backtest: cooldown %v is negative: it must be 0 or more, e.g. 5m", c.Cooldown)
+	case c.Lag < 0 || c.Lag > MaxLag:
+		return fmt.Errorf("backtest: lag %v is out of range: it must be from 0 to %v, e.g. 10m", c.Lag, MaxLag)
+	case c.Cooldown < 0 || c.Cooldown > MaxLag:
+		return fmt.Errorf("backtest: cooldown %v is out of range: it must be from 0 to %v (the longest cooldown-period an annotation sets), e.g. 5m", c.Cooldown, MaxLag)
 	case !(c.StaticQuantile > 0 && c.StaticQuantile <= 1):
 		return fmt.Errorf("backtest: static quantile %v is out of range: it must be in (0, 1]", c.StaticQuantile)
 	case c.MaxReplicas < 0:

@@ -105,6 +105,10 @@ func Choose(r *Report, guard Guard, strategies ...string) (Choice, error) {
 			best = len(ch.Candidates) - 1
 		}
 	}
+	if best < 0 && len(ch.Candidates) > 0 && ch.Candidates[0].NothingToCut {
+		ch.Reason = "reactive-only is never under-provisioned on this hold-out: there is nothing to cut; reactive scaling only"
+		return ch, nil
+	}
 	if best < 0 {
 		ch.Reason = "no strategy cuts under-provisioning within the guard (" + guardText(guard) + "): reactive scaling only"
 		if i := slices.IndexFunc(ch.Candidates, func(c Candidate) bool { return !c.WithinGuard }); i >= 0 {

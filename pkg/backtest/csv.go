@@ -14,6 +14,10 @@ import (
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/predict"
 )
 
+// MaxCSVBytes is the largest CSV of demand read (room for about two
+// million rows: years of demand at minute steps).
+const MaxCSVBytes = 64 << 20
+
 // maxGrid bounds the length of the regular grid ReadCSV builds (about 19
 // years at one-minute steps), so a stray timestamp cannot exhaust memory.
 const maxGrid = 10_000_000

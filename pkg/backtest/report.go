@@ -12,8 +12,11 @@ type Comparison struct {
 	// ExtraReplicaHours is (replica-hours ÷ reactive-only's) − 1.
 	ExtraReplicaHours float64
 	// UnderReduction is 1 − (under-provisioned replica-hours ÷ reactive-only's);
-	// 1 when reactive-only had none and neither has this strategy.
+	// 0 when reactive-only had none (NothingToCut).
 	UnderReduction float64
+	// NothingToCut is set when reactive-only was never under-provisioned:
+	// no strategy can cut anything.
+	NothingToCut bool
 	// VsStatic is replica-hours ÷ static-p90's replica-hours.
 	VsStatic float64
 }
@@ -27,12 +30,10 @@ func (r *Report) Compare(strategy string) (Comparison, error) {
 	c := Comparison{
 		ExtraReplicaHours: s.ReplicaHours/re.ReplicaHours - 1,
 		VsStatic:          s.ReplicaHours / st.ReplicaHours,
-		UnderReduction:    1,
+		NothingToCut:      !(re.UnderReplicaHours > 0),
 	}
-	if re.UnderReplicaHours > 0 {
+	if !c.NothingToCut {
 		c.UnderReduction = 1 - s.UnderReplicaHours/re.UnderReplicaHours
-	} else if s.UnderReplicaHours > 0 {
-		c.UnderReduction = 0
 	}
 	return c, nil
 }
@@ -73,7 +74,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(tw, "%s\t%.1f\t%+.1f %%\t%.2f\t(%.0f)\t%s\t%s\t\n", x.Strategy, x.ReplicaHours, 100*c.ExtraReplicaHours,
-			x.UnderReplicaHours, 60*x.UnderReplicaHours, fmtReduction(x.Strategy, c.UnderReduction), guard[x.Strategy])
+			x.UnderReplicaHours, 60*x.UnderReplicaHours, fmtReduction(x.Strategy, c), guard[x.Strategy])
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -112,9 +113,12 @@ func (r *Report) selectable() []string {
 	return out
 }
 
-func fmtReduction(name string, red float64) string {
-	if name == StrategyReactive {
+func fmtReduction(name string, c Comparison) string {
+	switch {
+	case name == StrategyReactive:
 		return "—"
+	case c.NothingToCut:
+		return "nothing to cut"
 	}
-	return fmt.Sprintf("%.1f %% less", 100*red)
+	return fmt.Sprintf("%.1f %% less", 100*c.UnderReduction)
 }

@@ -187,3 +187,23 @@ func TestRunRejectsALiveFloorThatReadsTheFuture(t *testing.T) {
 		})
 	}
 }
+
+// TestNothingToCut checks a hold-out on which reactive-only is never
+// under-provisioned: no strategy is said to cut anything (it used to read
+// "100.0 % less" everywhere and choose a strategy for a "100 %" cut).
+func TestNothingToCut(t *testing.T) {
+	r := fakeReport(map[string][2]float64{StrategyPredictive: {100, 0}, StrategyLiveWeekly: {110, 0}})
+	r.Results[0].UnderReplicaHours, r.Results[1].UnderReplicaHours = 0, 0
+	c, err := r.Compare(StrategyPredictive)
+	require.NoError(t, err)
+	assert.True(t, c.NothingToCut)
+	assert.Zero(t, c.UnderReduction)
+	ch, err := Choose(r, DefaultGuard(), StrategyPredictive, StrategyLiveWeekly)
+	require.NoError(t, err)
+	assert.Equal(t, StrategyReactive, ch.Strategy)
+	assert.Equal(t, "reactive-only is never under-provisioned on this hold-out: there is nothing to cut; reactive scaling only", ch.Reason)
+	var table bytes.Buffer
+	require.NoError(t, r.WriteTable(&table))
+	assert.Contains(t, table.String(), "nothing to cut")
+	assert.NotContains(t, table.String(), "% less")
+}

@@ -12,11 +12,13 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
+	"github.com/ml-autoscaling/ml-autoscaling/pkg/kubeyaml"
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -410,6 +412,10 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 		out.Errorf(diag.Ref{}, "policy document", "", "an "+Kind+" or ConfigMap resource (a YAML mapping)", "the policy is not a YAML mapping")
 		return nil, out
 	}
+	node, ok := readPolicyNode(node, &out)
+	if !ok {
+		return nil, out
+	}
 	kind := node.GetKind()
 	if md := node.Field("metadata"); md != nil && md.Value != nil && md.Value.YNode().Kind != yaml.MappingNode {
 		out.Errorf(diag.Ref{APIVersion: node.GetApiVersion(), Kind: kind}, "metadata", "", "a mapping with name (and namespace)", "metadata is not a mapping")
@@ -426,6 +432,9 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 	p := &Policy{APIVersion: node.GetApiVersion(), Kind: kind}
 	switch {
 	case kind == "ConfigMap":
+		if !checkConfigMapFields(node.YNode(), ref, &out) {
+			return nil, out
+		}
 		dataNode := node.Field("data")
 		data, ok := configMapData(dataNode, ref, &out)
 		if !ok {
@@ -472,6 +481,51 @@ func Parse(node *yaml.RNode) (*Policy, diag.List) {
 		return nil, out
 	}
 	return p, out
+}
+
+// readPolicyNode returns the policy as go-yaml v2 reads it (merge keys
+// applied, aliases expanded), reporting what makes it ambiguous: a key
+// given twice (spec: twice would otherwise select one of them silently).
+func readPolicyNode(node *yaml.RNode, out *diag.List) (*yaml.RNode, bool) {
+	read, problems := kubeyaml.ReadStructure(node.YNode())
+	ref := diag.Ref{APIVersion: node.GetApiVersion(), Kind: node.GetKind(), Name: node.GetName()}
+	for _, p := range problems {
+		field := p.Path
+		if field == "" {
+			field = "policy document"
+		}
+		out.Errorf(ref, field, p.Value, p.Allowed, "%s", p.Message)
+	}
+	if len(problems) > 0 || read == nil {
+		return nil, false
+	}
+	return yaml.NewRNode(read), true
+}
+
+// configMapFields are the fields of a ConfigMap policy; binaryData is one
+// of ConfigMap's but holds no settings.
+var configMapFields = []string{"apiVersion", "data", "immutable", "kind", "metadata"}
+
+// checkConfigMapFields reports a ConfigMap policy's fields other than
+// configMapFields: settings in binaryData or under a misspelt data would
+// otherwise leave the built-in defaults in force without a word.
+func checkConfigMapFields(m *yaml.Node, ref diag.Ref, out *diag.List) bool {
+	ok := true
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		key := m.Content[i].Value
+		if slices.Contains(configMapFields, key) {
+			continue
+		}
+		msg := "unknown field of a ConfigMap policy"
+		if key == "binaryData" {
+			msg = "binaryData is not read: a ConfigMap policy's settings are strings in data"
+		} else if near := diag.Nearest(key, configMapFields); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		out.Errorf(ref, key, "", strings.Join(configMapFields, ", "), "%s", msg)
+		ok = false
+	}
+	return ok
 }
 
 // configMapData reads a ConfigMap's data, reporting each key whose value

@@ -59,7 +59,7 @@ func parseError(msg, allowed string) error {
 }
 
 func decodeNode(n *yaml.Node) (*History, error) {
-	n, problems := kubeyaml.Read(n)
+	n, problems := kubeyaml.ReadStructure(n)
 	if len(problems) > 0 {
 		var l diag.List
 		for _, p := range problems {

@@ -25,6 +25,7 @@ func FuzzReadMatchesKubernetes(f *testing.F) {
 		"k: &k name\n*k : v\n",
 		"a: {<<: {x: 1}, <<: {x: 2}}\n",
 		"metadata:\n  labels: &l {app: w}\n  annotations:\n    <<: {e: \"true\"}\nspec: {selector: {matchLabels: *l}}\n",
+		"limits: {gpu: 010, cpu: 0x1, m: 1_0, f: 8.0}\nname: !!binary d29ya2Vy\n!!binary a2luZA==: x\n",
 	} {
 		f.Add([]byte(s))
 	}

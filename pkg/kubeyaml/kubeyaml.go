@@ -33,17 +33,28 @@ type Problem struct {
 }
 
 // Read returns n as Kubernetes reads it. A node without aliases, anchors,
-// merge keys or repeated keys is returned itself. Otherwise the result is a
-// new tree (n is left unchanged) in which merge keys are applied as go-yaml
-// v2 applies them — key by key in order, each key, written or merged,
+// merge keys, repeated keys or scalars that Kubernetes reads otherwise than
+// they are written is returned itself. Otherwise the result is a new tree
+// (n is left unchanged) in which merge keys are applied as go-yaml v2
+// applies them — key by key in order, each key, written or merged,
 // overriding the same key earlier in the mapping; of a sequence of merged
 // mappings the earlier one wins — aliases are replaced by copies of their
-// anchored nodes and anchors are removed. Problems are keys given twice,
-// keys that are not scalars, merge values that are not mappings, and the
-// limits MaxDepth and MaxAliasNodes; the result is nil when a limit was hit
-// or a merge could not be applied.
-func Read(n *yaml.Node) (*yaml.Node, []Problem) {
-	s := &scan{}
+// anchored nodes, anchors are removed, !!binary scalars become their
+// decoded text and numbers the decimal form Kubernetes receives (go-yaml v2
+// reads 010 as 8 and 0x10 as 16; encoding/json writes 8.0 as 8). Problems
+// are keys given twice, keys that are not scalars, merge values that are
+// not mappings, scalars Kubernetes cannot decode (a !!binary value that is
+// not base64), and the limits MaxDepth and MaxAliasNodes; the result is nil
+// when a limit was hit or a merge could not be applied.
+func Read(n *yaml.Node) (*yaml.Node, []Problem) { return read(n, true) }
+
+// ReadStructure is Read with every scalar kept as written: merge keys,
+// aliases, repeated keys and the limits as in Read. It is for the tool's
+// own formats, whose decoders judge a value's text themselves.
+func ReadStructure(n *yaml.Node) (*yaml.Node, []Problem) { return read(n, false) }
+
+func read(n *yaml.Node, scalars bool) (*yaml.Node, []Problem) {
+	s := &scan{scalars: scalars}
 	s.walk(n, 0)
 	if s.hard {
 		return nil, s.problems
@@ -56,7 +67,7 @@ func Read(n *yaml.Node) (*yaml.Node, []Problem) {
 			return nil, append(s.problems, p...)
 		}
 	}
-	r := &resolver{}
+	r := &resolver{scalars: scalars}
 	out := r.node(n)
 	if len(r.problems) > 0 {
 		return nil, append(s.problems, r.problems...)
@@ -74,6 +85,7 @@ func IsMerge(k *yaml.Node) bool {
 // notes aliases, anchors and merge keys, and reports keys given twice,
 // keys that are not scalars and nesting deeper than MaxDepth.
 type scan struct {
+	scalars  bool // whether scalars Kubernetes reads otherwise than written count
 	path     path
 	problems []Problem
 	nodes    int
@@ -99,6 +111,9 @@ func (s *scan) walk(n *yaml.Node, depth int) {
 		return
 	case yaml.MappingNode, yaml.SequenceNode:
 	default:
+		if _, changed := readScalar(n, false); changed && s.scalars {
+			s.indirect = true
+		}
 		return
 	}
 	if depth >= MaxDepth {
@@ -185,11 +200,16 @@ func scalarKey(k *yaml.Node) *yaml.Node {
 	return k
 }
 
+// keyText is the key Kubernetes reads from k (see readScalar).
 func keyText(k *yaml.Node) string {
-	if s := scalarKey(k); s != nil {
-		return s.Value
+	s := scalarKey(k)
+	if s == nil {
+		return "?"
 	}
-	return "?"
+	if r, changed := readScalar(s, true); changed && r.problem == "" {
+		return r.value
+	}
+	return s.Value
 }
 
 func kindName(n *yaml.Node) string {

@@ -1,6 +1,7 @@
 package kubeyaml
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -194,4 +195,144 @@ func TestReadCycle(t *testing.T) {
 	require.Nil(t, out)
 	require.NotEmpty(t, problems)
 	require.Contains(t, problems[0].Message, "contains it")
+}
+
+// toolJSON renders a tree as the tool reads it: each scalar's text, as a
+// JSON number when tagged !!int or !!float (an invalid JSON number fails),
+// so that a scalar whose text Kubernetes reads otherwise shows.
+func toolJSON(t *testing.T, n *yaml.Node) string {
+	t.Helper()
+	var conv func(n *yaml.Node) any
+	conv = func(n *yaml.Node) any {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			return conv(n.Content[0])
+		case yaml.MappingNode:
+			m := map[string]any{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				m[n.Content[i].Value] = conv(n.Content[i+1])
+			}
+			return m
+		case yaml.SequenceNode:
+			var s []any
+			for _, c := range n.Content {
+				s = append(s, conv(c))
+			}
+			return s
+		}
+		switch n.ShortTag() {
+		case "!!int", "!!float":
+			return json.Number(n.Value)
+		case "!!bool":
+			return n.Value == "true"
+		case "!!null":
+			return nil
+		}
+		return n.Value
+	}
+	b, err := json.Marshal(conv(n))
+	require.NoError(t, err, "the tool's reading is not the JSON Kubernetes receives")
+	return string(b)
+}
+
+// TestReadScalarsAsKubernetes checks scalars whose text Kubernetes reads
+// otherwise: numbers go-yaml v2 resolves (010 is 8, 0x10 is 16, 8.0 is 8)
+// and !!binary values (base64, decoded), as values and as keys. The tool
+// reads scalar text, so after Read the text must be what Kubernetes reads.
+func TestReadScalarsAsKubernetes(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		same           bool // nothing to resolve: Read returns its input
+	}{
+		{"octal", "gpu: 010\n", `{"gpu":8}`, false},
+		{"hexadecimal", "start: 0x8\n", `{"start":8}`, false},
+		{"binary digits", "gpu: 0b10\n", `{"gpu":2}`, false},
+		{"YAML 1.2 octal", "gpu: 0o10\n", `{"gpu":8}`, false},
+		{"underscores", "start: 1_0\n", `{"start":10}`, false},
+		{"a whole float", "gpu: 8.0\n", `{"gpu":8}`, false},
+		{"an exponent", "gpu: 1e3\n", `{"gpu":1000}`, false},
+		{"a sign", "gpu: +1\n", `{"gpu":1}`, false},
+		{"a leading dot", "cpu: .5\n", `{"cpu":0.5}`, false},
+		{"tagged !!int, quoted", "gpu: !!int \"4\"\n", `{"gpu":4}`, false},
+		{"tagged !!float", "gpu: !!float \"2\"\n", `{"gpu":2}`, false},
+		{"!!binary value", "name: !!binary d29ya2Vy\n", `{"name":"worker"}`, false},
+		{"!!binary by its full tag", "kind: !<tag:yaml.org,2002:binary> RGVwbG95bWVudA==\n", `{"kind":"Deployment"}`, false},
+		{"!!binary with a %-escaped tag", "kind: !!bin%61ry RGVwbG95bWVudA==\n", `{"kind":"Deployment"}`, false},
+		{"!!binary key", "!!binary a2luZA==: Deployment\n", `{"kind":"Deployment"}`, false},
+		{"numeric key", "010: a\n", `{"8":"a"}`, false},
+		{"plain decimal", "gpu: 8\ncpu: 1.5\n", `{"gpu":8,"cpu":1.5}`, true},
+		{"quoted number", "gpu: \"010\"\n", `{"gpu":"010"}`, true},
+		{"tagged string", "gpu: !!str 010\n", `{"gpu":"010"}`, true},
+		{"a date", "d: 2024-01-01\n", `{"d":"2024-01-01"}`, true},
+		{"a version", "v: 1.2.3\n", `{"v":"1.2.3"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.JSONEq(t, tt.want, kubernetesJSON(t, tt.in), "the expectation is not what Kubernetes reads")
+			n, err := yaml.Parse(tt.in)
+			require.NoError(t, err)
+			out, problems := Read(n.YNode())
+			require.Empty(t, problems)
+			if tt.same {
+				require.Same(t, n.YNode(), out)
+			}
+			require.JSONEq(t, tt.want, toolJSON(t, out))
+			text, err := yaml.NewRNode(out).String()
+			require.NoError(t, err)
+			require.JSONEq(t, tt.want, kubernetesJSON(t, text), "Read's result, written:\n%s", text)
+		})
+	}
+}
+
+// TestReadScalarProblems checks scalars Kubernetes cannot decode, or
+// decodes into text other than the bytes given: each is a problem naming
+// its field.
+func TestReadScalarProblems(t *testing.T) {
+	tests := []struct {
+		name, in, path, message string
+		k8sReads                bool // Kubernetes reads it, with U+FFFD for bytes that are not UTF-8
+	}{
+		{"!!binary that is not base64", "spec:\n  name: !!binary \"not base64!\"\n", "spec.name", "not base64", false},
+		{"!!binary that is not text", "name: !!binary /w==\n", "name", "not UTF-8", true},
+		{"!!int that is a fraction", "limits:\n  gpu: !!int 2.5\n", "limits.gpu", "not a whole number", false},
+		{"!!float that is not a number", "x: !!float many\n", "x", "not a number", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := k8syaml.YAMLToJSON([]byte(tt.in))
+			require.Equal(t, tt.k8sReads, err == nil, "Kubernetes' reading: %v", err)
+			_, problems := readText(t, tt.in)
+			require.Len(t, problems, 1)
+			require.Equal(t, tt.path, problems[0].Path)
+			require.Contains(t, problems[0].Message, tt.message)
+		})
+	}
+}
+
+// TestReadNumericKeysAlike checks keys written differently that Kubernetes
+// reads as one number (0 and 00, 8 and 0x8): a key given twice.
+func TestReadNumericKeysAlike(t *testing.T) {
+	for _, in := range []string{"m: {0: a, 00: b}\n", "m: {8: a, 0x8: b}\n", "m: {1: a, 1.0: b}\n"} {
+		_, problems := readText(t, in)
+		require.Len(t, problems, 1, in)
+		require.Equal(t, "key appears more than once", problems[0].Message, in)
+	}
+}
+
+// TestReadStructureKeepsScalars checks that ReadStructure leaves scalars as
+// written (the tool's own formats judge 0x3 themselves) while still
+// resolving merge keys.
+func TestReadStructureKeepsScalars(t *testing.T) {
+	n, err := yaml.Parse("v: [0x3, !!binary Mw==]\n")
+	require.NoError(t, err)
+	out, problems := ReadStructure(n.YNode())
+	require.Empty(t, problems)
+	require.Same(t, n.YNode(), out)
+	n, err = yaml.Parse("a: &a {v: 010}\nb: {<<: *a}\n")
+	require.NoError(t, err)
+	out, problems = ReadStructure(n.YNode())
+	require.Empty(t, problems)
+	text, err := yaml.NewRNode(out).String()
+	require.NoError(t, err)
+	require.Equal(t, "a: {v: 010}\nb: {v: 010}\n", text)
 }

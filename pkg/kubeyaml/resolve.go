@@ -6,6 +6,7 @@ import "sigs.k8s.io/kustomize/kyaml/yaml"
 // copied, anchors dropped. Its input has passed the scan and the expansion
 // check, so the copy is bounded.
 type resolver struct {
+	scalars  bool // read scalars as Kubernetes does (readScalar)
 	path     path
 	problems []Problem
 }
@@ -31,6 +32,7 @@ func (r *resolver) node(n *yaml.Node) *yaml.Node {
 		return b.out
 	}
 	c := shell(n)
+	r.scalar(c, n, false)
 	if len(n.Content) > 0 {
 		c.Content = make([]*yaml.Node, len(n.Content))
 		for i, child := range n.Content {
@@ -72,6 +74,7 @@ func (r *resolver) assign(b *mapBuilder, src *yaml.Node) {
 			continue
 		}
 		key := shell(scalarKey(k))
+		r.scalar(key, key, true)
 		if k.Kind != yaml.AliasNode {
 			key.HeadComment, key.LineComment, key.FootComment = k.HeadComment, k.LineComment, k.FootComment
 		}
@@ -99,6 +102,20 @@ func (r *resolver) merge(b *mapBuilder, v *yaml.Node) {
 		}
 	default:
 		r.badMerge(v)
+	}
+}
+
+// scalar sets c, the copy of scalar n (a key when key is set), to what
+// Kubernetes reads from n, or reports a scalar it cannot read.
+func (r *resolver) scalar(c, n *yaml.Node, key bool) {
+	k, changed := readScalar(n, key)
+	switch {
+	case !changed || !r.scalars:
+	case k.problem != "":
+		r.problems = append(r.problems, Problem{Path: r.path.String(), Value: n.Value, Message: k.problem,
+			Allowed: "a value Kubernetes can decode (write the text itself, without a tag)"})
+	default:
+		c.Value, c.Tag, c.Style = k.value, k.tag, 0
 	}
 }
 

@@ -1,14 +1,19 @@
 package record
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log"
 	"math"
+	"net"
 	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,8 +100,9 @@ type hostileAnswer struct {
 	attempts int    // requests the server sees (one retry allowed)
 }
 
-// runHostile records one job against tt's server, within a bounded time.
-func runHostile(t *testing.T, tt hostileAnswer) {
+// runHostile records one job against tt's server, within a bounded time,
+// and returns its result.
+func runHostile(t *testing.T, tt hostileAnswer) Result {
 	f := newFakeProm(t, func(w http.ResponseWriter, q promQuery) { tt.answer(w, q) })
 	opts := testOptions(f.URL)
 	opts.MaxResponseBytes, opts.Retries = tt.max, 1
@@ -111,9 +117,50 @@ func runHostile(t *testing.T, tt hostileAnswer) {
 	if tt.want == "" {
 		require.NoError(t, res[0].Err)
 		require.NotNil(t, res[0].History)
-		return
+		return res[0]
 	}
 	require.ErrorContains(t, res[0].Err, tt.want)
+	return res[0]
+}
+
+// floodAnswer writes a successful answer for q whose warnings and series
+// number n each: n distinct warnings and one series (series false), or n
+// distinct series.
+func floodAnswer(q promQuery, n int, series bool) string {
+	var b strings.Builder
+	b.WriteString(`{"status":"success","warnings":[`)
+	for i := 0; i < n && !series; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"warning ` + strconv.Itoa(i) + `"`)
+	}
+	b.WriteString(`],"data":{"resultType":"matrix","result":[`)
+	sample := `"values":[[` + strconv.FormatInt(q.Start.Unix(), 10) + `,"1"]]}`
+	for i := 0; i < max(1, n) && (series || i == 0); i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"metric":{"i":"` + strconv.Itoa(i) + `"},` + sample)
+	}
+	b.WriteString(`]}}`)
+	return b.String()
+}
+
+// TestRecordFloods checks that an answer within the size cap but with very
+// many series or warnings is judged in time linear in its size, and that a
+// flood of warnings is summed up rather than repeated.
+func TestRecordFloods(t *testing.T) {
+	const n = 100_000
+	res := runHostile(t, hostileAnswer{name: "warnings", answer: func(w http.ResponseWriter, q promQuery) {
+		_, _ = io.WriteString(w, floodAnswer(q, n, false))
+	}, attempts: 1})
+	require.Equal(t, maxWarnings+1, len(res.Warnings))
+	assert.Equal(t, "warning 0", res.Warnings[0])
+	assert.Equal(t, fmt.Sprintf("and %d more warnings from the server", n-maxWarnings), res.Warnings[maxWarnings])
+	runHostile(t, hostileAnswer{name: "series", answer: func(w http.ResponseWriter, q promQuery) {
+		_, _ = io.WriteString(w, floodAnswer(q, n, true))
+	}, want: fmt.Sprintf("the query returned %d series, one is needed", n), attempts: 1})
 }
 
 func TestRecordSlowAnswers(t *testing.T) {
@@ -215,4 +262,62 @@ func TestFormatBytes(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, formatBytes(tt.n))
 	}
+}
+
+// TestRecordTransportLogsNothing answers every request with a 204 followed
+// by bytes that echo the bearer token: net/http logs bytes that arrive on
+// an idle connection to the standard logger, unredacted. No connection may
+// be idle, so nothing is logged.
+func TestRecordTransportLogsNothing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				_, _ = io.WriteString(c, "HTTP/1.1 204 No Content\r\n\r\necho "+req.Header.Get("Authorization")+"\n")
+				time.Sleep(300 * time.Millisecond)
+			}(c)
+		}
+	}()
+	var logged lockedBuffer
+	prev := log.Writer()
+	log.SetOutput(&logged)
+	defer log.SetOutput(prev)
+	opts := testOptions("http://" + ln.Addr().String())
+	opts.Headers = map[string]string{"Authorization": "Bearer " + tokenSecret}
+	res, err := Record(context.Background(), opts, []Job{{Namespace: "ml", Name: "worker", Query: "demand"}})
+	require.NoError(t, err)
+	require.Error(t, res[0].Err)
+	time.Sleep(200 * time.Millisecond) // a log line about the extra bytes would be written by now
+	require.NotContains(t, logged.String(), tokenSecret)
+	require.Empty(t, logged.String())
+}
+
+// lockedBuffer is a strings.Builder safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -36,7 +36,8 @@ type jobState struct {
 	mu        sync.Mutex
 	job       Job
 	values    []float64
-	series    []string // distinct series seen, in order
+	series    []string        // distinct series seen, in order
+	seen      map[string]bool // the series in series
 	remaining int
 	queries   int
 	warnings  []string
@@ -189,9 +190,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 // second series, a histogram, a sample off the grid, a NaN, an infinity or
 // a negative value fails the job.
 func (r *run) merge(st *jobState, c chunk, m model.Matrix) {
+	if st.seen == nil {
+		st.seen = map[string]bool{}
+	}
 	for _, s := range m {
-		name := s.Metric.String()
-		if !contains(st.series, name) {
+		if name := s.Metric.String(); !st.seen[name] {
+			st.seen[name] = true
 			st.series = append(st.series, name)
 		}
 	}
@@ -313,15 +317,6 @@ func valueType(v model.Value) string {
 	return v.Type().String()
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func listSeries(series []string) string {
 	s := append([]string(nil), series...)
 	sort.Strings(s)
@@ -331,12 +326,22 @@ func listSeries(series []string) string {
 	return strings.Join(s, ", ")
 }
 
+// maxWarnings is the most distinct warnings of a server kept per workload.
+const maxWarnings = 10
+
+// dedupe returns the distinct entries of list in order, at most
+// maxWarnings of them and then a line counting the rest.
 func dedupe(list []string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, s := range list {
-		if !contains(out, s) {
+		if !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
+	}
+	if len(out) > maxWarnings {
+		out = append(out[:maxWarnings], fmt.Sprintf("and %d more warnings from the server", len(out)-maxWarnings))
 	}
 	return out
 }

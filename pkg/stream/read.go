@@ -56,8 +56,25 @@ func Documents(in []byte) ([]Doc, diag.List) {
 // the separator line, then the body, without the byte-order mark that may
 // open the stream or the document.
 func (d Doc) Text() []byte {
-	sep := bytes.TrimLeft(bytes.TrimPrefix(d.Sep, bom), "-")
+	sep := d.afterSeparator()
 	return append(append(make([]byte, 0, len(sep)+len(d.Body)), sep...), bytes.TrimPrefix(d.Body, bom)...)
+}
+
+// afterSeparator returns the rest of the separator line after "---" and
+// the blanks that follow it (a tab separates as a space does), with its
+// line break, so that line numbers still count the separator line.
+func (d Doc) afterSeparator() []byte {
+	return bytes.TrimLeft(bytes.TrimLeft(bytes.TrimPrefix(d.Sep, bom), "-"), " \t")
+}
+
+// Content is what the cheap scan looks at: the body, preceded by whatever
+// the separator line holds after "---" ("--- {apiVersion: apps/v1, …}"
+// starts a document that Kubernetes reads like any other).
+func (d Doc) Content() []byte {
+	if len(bytes.TrimSpace(d.afterSeparator())) == 0 {
+		return d.Body
+	}
+	return d.Text()
 }
 
 // StrayBOM returns the error for a byte-order mark at the start of a line

@@ -54,7 +54,9 @@ func TestByteOrderMarks(t *testing.T) {
 		{"at the start, before a separator", bomText + "---\na: 1\n", []string{"\na: 1\n"}, 0, "---\na: 1\n"},
 		{"at the start, before content", bomText + "a: 1\n---\nb: 2\n", []string{"a: 1\n", "\nb: 2\n"}, 0, "a: 1\n---\nb: 2\n"},
 		{"after a separator", "a: 1\n---\n" + bomText + "b: 2\n", []string{"a: 1\n", "\nb: 2\n"}, 0, "a: 1\n---\nb: 2\n"},
-		{"after a separator with a comment", "--- # x\n" + bomText + "# c\nb: 2\n", []string{" # x\n# c\nb: 2\n"}, 0, "--- # x\n# c\nb: 2\n"},
+		{"after a separator with a comment", "--- # x\n" + bomText + "# c\nb: 2\n", []string{"# x\n# c\nb: 2\n"}, 0, "--- # x\n# c\nb: 2\n"},
+		{"a tab after the separator", "---\t# x\nb: 2\n---\t\nc: 3\n", []string{"# x\nb: 2\n", "\nc: 3\n"}, 0, "---\t# x\nb: 2\n---\t\nc: 3\n"},
+		{"a document on the separator line", "a: 1\n--- {b: 2}\n", []string{"a: 1\n", "{b: 2}\n"}, 0, "a: 1\n--- {b: 2}\n"},
 		{"inside a document", "---\na: 1\n" + bomText + "b: 2\n", []string{"\na: 1\n" + bomText + "b: 2\n"}, 1, "---\na: 1\n" + bomText + "b: 2\n"},
 		{"inside a line", "---\na: \"" + bomText + "\"\n", []string{"\na: \"" + bomText + "\"\n"}, 0, "---\na: \"" + bomText + "\"\n"},
 	}
@@ -115,4 +117,22 @@ func TestProcessReadsAsKubernetes(t *testing.T) {
 			require.Equal(t, string(out), string(again), "idempotent")
 		})
 	}
+}
+
+// TestContent checks what the cheap scan reads of a document: the body, and
+// the separator line's text when a document starts on it.
+func TestContent(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"---\nkind: X\n", "kind: X\n"},
+		{"--- # Source: x\nkind: X\n", "# Source: x\nkind: X\n"},
+		{"---\t\nkind: X\n", "kind: X\n"},
+		{"--- {kind: HorizontalPodAutoscaler}\n", "{kind: HorizontalPodAutoscaler}\n"},
+		{"---\t!!map\nkind: X\n", "!!map\nkind: X\n"},
+	}
+	for _, tt := range tests {
+		docs := Split([]byte(tt.in))
+		require.Len(t, docs, 1, tt.in)
+		require.Equal(t, tt.want, string(docs[0].Content()), tt.in)
+	}
+	require.True(t, Interesting(Split([]byte("a: 1\n--- {kind: HorizontalPodAutoscaler}\n"))[1].Content()))
 }

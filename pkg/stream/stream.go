@@ -87,11 +87,14 @@ func isSeparator(line []byte) bool {
 
 // resourceMarkers are the substrings that make a document worth parsing
 // besides the workload markers of the scope decision: the other kinds the
-// transform reads.
+// transform reads. A !!binary scalar (base64 text Kubernetes decodes) can
+// spell any key or kind, so a document that uses one is parsed too.
 var resourceMarkers = [][]byte{
 	[]byte("HorizontalPodAutoscaler"),
 	[]byte("keda.sh"),
 	[]byte("ScalingHistory"),
+	[]byte("!!binary"),
+	[]byte("2002:binary"),
 }
 
 // Scan is the cheap scan for one policy and release namespace.
@@ -113,7 +116,26 @@ func (s *Scan) Interesting(body []byte) bool {
 			return true
 		}
 	}
-	return false
+	return escapedTag(body)
+}
+
+// escapedTag reports whether body holds a YAML tag with a %-escape
+// (!!bin%61ry is !!binary to every YAML parser).
+func escapedTag(body []byte) bool {
+	for rest := body; ; {
+		i := bytes.IndexByte(rest, '!')
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+		end := bytes.IndexAny(rest, " \t\r\n")
+		if end < 0 {
+			end = len(rest)
+		}
+		if bytes.IndexByte(rest[:end], '%') >= 0 {
+			return true
+		}
+	}
 }
 
 // Interesting reports whether a document may matter to the transform under
@@ -151,7 +173,7 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 	var parsed []*yaml.RNode
 	for i := range docs {
 		d := &docs[i]
-		if !scan.Interesting(d.Body) || IsBlank(d.Body) {
+		if !scan.Interesting(d.Content()) || IsBlank(d.Content()) {
 			continue
 		}
 		if stray := d.StrayBOM(i + 1); stray != nil {
@@ -172,7 +194,7 @@ func Process(in []byte, opts transform.Options, extra ...*yaml.RNode) ([]byte, *
 	// to Helm, like any other document the tool does not own
 	if related := transform.Related(parsed, sc); len(parsed) > 0 {
 		for i := range docs {
-			if d := &docs[i]; d.Nodes == nil && !IsBlank(d.Body) && d.StrayBOM(i+1) == nil && related(d.Body) {
+			if d := &docs[i]; d.Nodes == nil && !IsBlank(d.Content()) && d.StrayBOM(i+1) == nil && related(d.Content()) {
 				_, _ = parseDoc(d, sc)
 			}
 		}

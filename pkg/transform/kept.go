@@ -2,6 +2,8 @@ package transform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +91,31 @@ func (k *keptFloor) check(maxReplicas int32) diag.List {
 			d.Errorf(k.ref, field("desiredReplicas"), m["desiredReplicas"], fmt.Sprintf("a whole number from 1 to the workload's maxReplicaCount %d; %s", maxReplicas, replanHint),
 				"the kept predictive floor is out of range")
 		}
+		d = append(d, k.checkShape(t)...)
+	}
+	return d
+}
+
+// cronKeys are the metadata keys of the cron triggers the tool writes.
+var cronKeys = []string{"desiredReplicas", "end", "start", "timezone"}
+
+// checkShape reports what a kept trigger holds beyond what the tool writes
+// (other metadata, an authenticationRef, another metricType): it would be
+// copied into the new output unchecked, a credential in it included.
+func (k *keptFloor) checkShape(t keda.ScaleTrigger) diag.List {
+	var d diag.List
+	at := "spec.triggers[" + t.Name + "]"
+	allowed := "what the tool writes: metricType " + keda.MetricAverageValue + " and metadata " + strings.Join(cronKeys, ", ") + "; " + replanHint
+	for _, key := range slices.Sorted(maps.Keys(t.Metadata)) {
+		if !slices.Contains(cronKeys, key) {
+			d.Errorf(k.ref, at+".metadata."+key, t.Metadata[key], allowed, "the kept predictive trigger has metadata the tool does not write")
+		}
+	}
+	switch {
+	case t.AuthenticationRef != nil:
+		d.Errorf(k.ref, at+".authenticationRef", t.AuthenticationRef.Name, allowed, "the kept predictive trigger has an authenticationRef the tool does not write")
+	case t.MetricType != keda.MetricAverageValue || t.UseCachedMetrics:
+		d.Errorf(k.ref, at+".metricType", t.MetricType, allowed, "the kept predictive trigger was changed from what the tool writes")
 	}
 	return d
 }

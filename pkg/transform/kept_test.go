@@ -26,6 +26,7 @@ func TestKeptFloorCheck(t *testing.T) {
 		{"zero replicas", map[string]string{"desiredReplicas": "0"}, []string{"metadata.desiredReplicas|out of range"}},
 		{"above maximum", map[string]string{"desiredReplicas": "11"}, []string{"metadata.desiredReplicas|out of range"}},
 		{"not a number", map[string]string{"desiredReplicas": "many"}, []string{"metadata.desiredReplicas|out of range"}},
+		{"extra metadata", map[string]string{"note": "https://u:p@wiki"}, []string{"metadata.note|metadata the tool does not write"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -36,7 +37,7 @@ func TestKeptFloorCheck(t *testing.T) {
 			for k, v := range c.edit {
 				m[k] = v
 			}
-			k := &keptFloor{triggers: []keda.ScaleTrigger{{Type: "cron", Name: "predictive-floor-1", Metadata: m}}}
+			k := &keptFloor{triggers: []keda.ScaleTrigger{{Type: "cron", Name: "predictive-floor-1", MetricType: keda.MetricAverageValue, Metadata: m}}}
 			got := k.check(10)
 			require.Len(t, got, len(c.want), "%v", got)
 			for i, w := range c.want {
@@ -45,6 +46,28 @@ func TestKeptFloorCheck(t *testing.T) {
 				require.Contains(t, got[i].Message, msg)
 				require.Contains(t, got[i].Allowed, "ScalingHistory")
 			}
+		})
+	}
+}
+
+// TestKeptFloorShape checks the trigger fields the tool does not write.
+func TestKeptFloorShape(t *testing.T) {
+	m := map[string]string{"timezone": "UTC", "start": "30 2 * * 1", "end": "0 21 * * 2", "desiredReplicas": "8"}
+	for _, c := range []struct {
+		name  string
+		trig  keda.ScaleTrigger
+		field string
+	}{
+		{"an authenticationRef", keda.ScaleTrigger{MetricType: keda.MetricAverageValue, AuthenticationRef: &keda.AuthRef{Name: "x"}}, "authenticationRef"},
+		{"another metricType", keda.ScaleTrigger{MetricType: "Value"}, "metricType"},
+		{"cached metrics", keda.ScaleTrigger{MetricType: keda.MetricAverageValue, UseCachedMetrics: true}, "metricType"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := c.trig
+			tr.Type, tr.Name, tr.Metadata = "cron", "predictive-floor-1", m
+			got := (&keptFloor{triggers: []keda.ScaleTrigger{tr}}).check(10)
+			require.Len(t, got, 1, "%v", got)
+			require.Equal(t, "spec.triggers[predictive-floor-1]."+c.field, got[0].Field)
 		})
 	}
 }

@@ -72,17 +72,18 @@ func readsKind(av, kind string) bool {
 
 // indirectTop reports whether the apiVersion, kind, metadata or items of a
 // resource may read differently once merge keys and aliases are resolved:
-// a merge key at the top, one of them given as an alias or more than once.
+// a merge key at the top, one of them given as an alias or more than once,
+// or a key or value Kubernetes reads otherwise than written (!!binary).
 func indirectTop(y *yaml.Node) bool {
 	var seen [len(topKeys)]bool
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		k, v := y.Content[i], y.Content[i+1]
-		if kubeyaml.IsMerge(k) || k.Kind == yaml.AliasNode {
+		if kubeyaml.IsMerge(k) || k.Kind == yaml.AliasNode || kubeyaml.ReadsDifferently(k) {
 			return true
 		}
 		for j, name := range topKeys {
 			if k.Value == name {
-				if v.Kind == yaml.AliasNode || seen[j] {
+				if v.Kind == yaml.AliasNode || seen[j] || kubeyaml.ReadsDifferently(v) {
 					return true
 				}
 				seen[j] = true

@@ -29,7 +29,7 @@ const GeneratedForAnnotation = "ml-autoscaling.io/generated-for"
 
 // HelmFilenameAnnotation is set by Helm 4 on post-rendered documents; it is
 // kept and copied from a workload onto its generated objects.
-const HelmFilenameAnnotation = "postrenderer.helm.sh/postrender-filename"
+const HelmFilenameAnnotation = workload.HelmFilenameAnnotation
 
 // HistoryKind is the kind of recorded-history input resources, which are consumed and dropped.
 const HistoryKind = "ScalingHistory"

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/diag"
@@ -21,7 +22,9 @@ const AllowedNamespace = "a string of at most 63 lower-case letters, digits and 
 // metadata.namespace from naming the objects generated for it: a missing or
 // empty name, a name or namespace that is not a string (a sequence, a
 // mapping, a number), or one the API server would reject. The namespace may
-// be omitted (the release namespace applies).
+// be omitted (the release namespace applies). What is copied onto the
+// generated objects is checked too: labels the API server would reject,
+// and a credential in Helm 4's file-name annotation.
 func CheckIdentity(n *yaml.RNode, ref diag.Ref) diag.List {
 	var out diag.List
 	md := n.Field("metadata")
@@ -37,7 +40,38 @@ func CheckIdentity(n *yaml.RNode, ref diag.Ref) diag.List {
 	if namespace != nil && !isNull(namespace) {
 		checkString(&out, ref, "metadata.namespace", namespace, AllowedNamespace, content.IsDNS1123Label)
 	}
+	checkLabels(&out, ref, n)
+	if f, ok := n.GetAnnotations()[HelmFilenameAnnotation]; ok {
+		out.CredentialError(ref, "metadata.annotations."+HelmFilenameAnnotation, f, "a file name without credentials (Helm 4 sets it to the template's path)")
+	}
 	return out
+}
+
+// HelmFilenameAnnotation is set by Helm 4 on post-rendered documents; it is
+// copied from a workload onto its generated objects.
+const HelmFilenameAnnotation = "postrenderer.helm.sh/postrender-filename"
+
+// allowedLabel says what the API server accepts as a label.
+const allowedLabel = "a label key (an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.') and a value of at most 63 of those, starting and ending with a letter or digit"
+
+// checkLabels reports the workload's labels the API server rejects: they
+// are copied onto the generated objects, which must not carry what the
+// workload could not (a credential, say, in a value with '=' or '@').
+func checkLabels(out *diag.List, ref diag.Ref, n *yaml.RNode) {
+	labels := n.GetLabels()
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch {
+		case len(content.IsLabelKey(k)) > 0:
+			out.Errorf(ref, "metadata.labels", k, allowedLabel, "the API server rejects this label key")
+		case len(content.IsLabelValue(labels[k])) > 0:
+			out.Errorf(ref, "metadata.labels."+k, labels[k], allowedLabel, "the API server rejects this label value")
+		}
+	}
 }
 
 // CheckNamespace returns what keeps ns from being a namespace (a DNS-1123

@@ -70,3 +70,34 @@ func TestCheckNamespace(t *testing.T) {
 		require.Contains(t, got, want, ns)
 	}
 }
+
+// TestCheckCopiedMetadata checks what is copied onto generated objects:
+// labels the API server rejects and a credential in Helm 4's file-name
+// annotation are errors, the credential redacted.
+func TestCheckCopiedMetadata(t *testing.T) {
+	cases := []struct{ name, metadata, field, message string }{
+		{"valid labels", "{name: w, labels: {app: w, app.kubernetes.io/part-of: x}}", "", ""},
+		{"label value with a credential", `{name: w, labels: {note: "auth_token=abc"}}`, "metadata.labels.note", "rejects this label value"},
+		{"label value too long", "{name: w, labels: {a: " + strings.Repeat("x", 64) + "}}", "metadata.labels.a", "rejects this label value"},
+		{"label key with a space", `{name: w, labels: {"a b": c}}`, "metadata.labels", "rejects this label key"},
+		{"file name", "{name: w, annotations: {postrenderer.helm.sh/postrender-filename: templates/w.yaml}}", "", ""},
+		{"file name with a credential", `{name: w, annotations: {postrenderer.helm.sh/postrender-filename: "https://u:pw@h/w.yaml"}}`,
+			"metadata.annotations.postrenderer.helm.sh/postrender-filename", "plaintext credential"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n, err := yaml.Parse("apiVersion: apps/v1\nkind: Deployment\nmetadata: " + c.metadata + "\n")
+			require.NoError(t, err)
+			got := CheckIdentity(n, diag.Ref{Kind: "Deployment"})
+			if c.field == "" {
+				require.Empty(t, got)
+				return
+			}
+			require.Len(t, got, 1, "%v", got)
+			require.Equal(t, c.field, got[0].Field)
+			require.Contains(t, got[0].Message, c.message)
+			require.NotContains(t, got[0].Error(), "abc")
+			require.NotContains(t, got[0].Error(), ":pw@")
+		})
+	}
+}
