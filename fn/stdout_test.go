@@ -68,7 +68,7 @@ func TestOneErrorPrefix(t *testing.T) {
 	input := filepath.Join(t.TempDir(), "many.yaml")
 	require.NoError(t, os.WriteFile(input, []byte(badinput.ManyDocuments(stream.MaxDocuments+1)), 0o600))
 	for _, args := range [][]string{
-		{"../testdata/rabbitmq-queue/config.yaml", input},
+		{"../testdata/golden/rabbitmq-queue/config.yaml", input},
 		{"record", "--prometheus", "http://127.0.0.1:9", "--out", t.TempDir(), input},
 	} {
 		_, stderr, err := runFn(args...)
@@ -82,8 +82,8 @@ func TestOneErrorPrefix(t *testing.T) {
 // is gone: each command reports that writing stdout failed and exits 1,
 // rather than dying of SIGPIPE without a word.
 func TestBrokenPipe(t *testing.T) {
-	const policy = "../testdata/rabbitmq-queue/config.yaml"
-	const manifests = "../testdata/rabbitmq-queue/input.yaml"
+	const policy = "../testdata/golden/rabbitmq-queue/config.yaml"
+	const manifests = "../testdata/golden/rabbitmq-queue/input.yaml"
 	fn := testbin.Build(t, "./fn", "ml-autoscaling")
 	pr := testbin.Build(t, "./postrender", "ml-autoscaling-postrender")
 	in, err := os.ReadFile(manifests)
