@@ -40,10 +40,16 @@ func TooManyDocuments() diag.List {
 }
 
 // Documents splits a stream into documents, refusing one beyond the size
-// and document limits.
+// and document limits, and one in UTF-16.
 func Documents(in []byte) ([]Doc, diag.List) {
 	if len(in) > MaxBytes {
 		return nil, TooLarge(int64(len(in)))
+	}
+	if bytes.HasPrefix(in, []byte("\xff\xfe")) || bytes.HasPrefix(in, []byte("\xfe\xff")) {
+		var l diag.List
+		l.Errorf(diag.Ref{}, "", "", "UTF-8, as Helm, kustomize and kubectl write it",
+			"the input starts with a UTF-16 byte-order mark: YAML parsers read UTF-16, but the scan that finds the resources to change reads UTF-8")
+		return nil, l
 	}
 	docs, ok := splitN(in, MaxDocuments)
 	if !ok {

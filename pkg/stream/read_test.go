@@ -136,3 +136,16 @@ func TestContent(t *testing.T) {
 	}
 	require.True(t, Interesting(Split([]byte("a: 1\n--- {kind: HorizontalPodAutoscaler}\n"))[1].Content()))
 }
+
+// TestDocumentsRefuseUTF16 checks that input with a UTF-16 byte-order mark
+// is refused: the scan reads bytes as UTF-8 and would find no marker.
+func TestDocumentsRefuseUTF16(t *testing.T) {
+	for _, in := range []string{"\xff\xfek\x00:\x00", "\xfe\xff\x00k\x00:"} {
+		docs, d := Documents([]byte(in))
+		require.Nil(t, docs)
+		require.Len(t, d, 1)
+		require.Contains(t, d[0].Message, "UTF-16 byte-order mark")
+	}
+	_, d := Documents([]byte("\xef\xbb\xbfkind: X\n"))
+	require.Empty(t, d, "a UTF-8 byte-order mark is dropped, not refused")
+}
