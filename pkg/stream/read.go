@@ -45,17 +45,24 @@ func Documents(in []byte) ([]Doc, diag.List) {
 	if len(in) > MaxBytes {
 		return nil, TooLarge(int64(len(in)))
 	}
-	if bytes.HasPrefix(in, []byte("\xff\xfe")) || bytes.HasPrefix(in, []byte("\xfe\xff")) {
-		var l diag.List
-		l.Errorf(diag.Ref{}, "", "", "UTF-8, as Helm, kustomize and kubectl write it",
-			"the input starts with a UTF-16 byte-order mark: YAML parsers read UTF-16, but the scan that finds the resources to change reads UTF-8")
-		return nil, l
-	}
 	docs, ok := splitN(in, MaxDocuments)
 	if !ok {
 		return nil, TooManyDocuments()
 	}
+	for i, d := range docs {
+		if utf16(d.Body) {
+			var l diag.List
+			l.Errorf(diag.Ref{}, fmt.Sprintf("document %d", i+1), "", "UTF-8, as Helm, kustomize and kubectl write it",
+				"the document starts with a UTF-16 byte-order mark: YAML parsers read UTF-16, but the scan that finds the resources to change reads UTF-8")
+			return nil, l
+		}
+	}
 	return docs, nil
+}
+
+// utf16 reports whether b starts with a UTF-16 byte-order mark.
+func utf16(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff"))
 }
 
 // Text is the document as a YAML parser must see it: what follows "---" on

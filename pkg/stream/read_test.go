@@ -140,7 +140,7 @@ func TestContent(t *testing.T) {
 // TestDocumentsRefuseUTF16 checks that input with a UTF-16 byte-order mark
 // is refused: the scan reads bytes as UTF-8 and would find no marker.
 func TestDocumentsRefuseUTF16(t *testing.T) {
-	for _, in := range []string{"\xff\xfek\x00:\x00", "\xfe\xff\x00k\x00:"} {
+	for _, in := range []string{"\xff\xfek\x00:\x00", "\xfe\xff\x00k\x00:", "a: 1\n---\n\xff\xfek\x00:\x00"} {
 		docs, d := Documents([]byte(in))
 		require.Nil(t, docs)
 		require.Len(t, d, 1)
