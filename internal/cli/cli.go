@@ -183,6 +183,9 @@ func LoadHistories(path string) ([]*yaml.RNode, error) {
 	}
 	var out []*yaml.RNode
 	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("history %s is not a regular file but a named pipe, a device or a directory (allowed: ScalingHistory files; a named pipe would block the render)", p)
+		}
 		b, ok, err := ReadFileLimited(p, history.MaxBytes)
 		if err != nil {
 			return nil, err

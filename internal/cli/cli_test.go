@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ml-autoscaling/ml-autoscaling/pkg/transform"
@@ -70,6 +71,8 @@ func TestLoadHistories(t *testing.T) {
 	put("two/notes.txt", []byte("not read"))
 	notHistory := put("bad/cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"))
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "empty"), 0o755))
+	put("fifo/a.yaml", hist)
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo", "b.yaml"), 0o600))
 	cases := []struct {
 		name, path string
 		want       int
@@ -81,6 +84,7 @@ func TestLoadHistories(t *testing.T) {
 		{"an empty directory", filepath.Join(dir, "empty"), 0, ""},
 		{"missing", filepath.Join(dir, "missing"), 0, "a ScalingHistory file or a directory of them"},
 		{"not a history", notHistory, 0, `not a ScalingHistory (kind "ConfigMap")`},
+		{"a named pipe in the directory", filepath.Join(dir, "fifo"), 0, "b.yaml is not a regular file but a named pipe"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
