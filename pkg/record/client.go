@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -30,6 +32,7 @@ type client struct {
 	transport *http.Transport
 	address   string // redacted, for messages
 	secrets   []string
+	secretRes []*regexp.Regexp // each secret form, matched regardless of case
 }
 
 // Bounds on the files record reads.
@@ -49,6 +52,9 @@ func newClient(o Options) (*client, error) {
 		return nil, err
 	}
 	c.secrets = secretForms(c.secrets)
+	for _, sec := range c.secrets {
+		c.secretRes = append(c.secretRes, regexp.MustCompile("(?i)"+regexp.QuoteMeta(sec)))
+	}
 	tr, err := transport(o)
 	if err != nil {
 		return nil, err
@@ -112,18 +118,19 @@ func (c *client) credentials(o Options, addr address) (http.Header, error) {
 			return nil, err
 		}
 		header.Set("Authorization", "Bearer "+token)
-		c.secrets = append(c.secrets, token)
+		c.secrets = append(append(c.secrets, token), base64Forms("Bearer "+token)...) // the header, echoed encoded
 	}
 	return header, nil
 }
 
 // secretForms returns the secrets with the forms they take when a server
-// echoes them in a URL or a form (percent-encoded), without duplicates or
-// empty strings, longest first so that no part of one survives redaction.
+// echoes them in a URL or a form (percent-encoded) or encoded (base64, as
+// a Basic header is), without duplicates or empty strings, longest first
+// so that no part of one survives redaction.
 func secretForms(secrets []string) []string {
 	var out []string
 	for _, s := range secrets {
-		for _, f := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+		for _, f := range append([]string{s, url.QueryEscape(s), url.PathEscape(s)}, base64Forms(s)...) {
 			if f != "" && !slices.Contains(out, f) {
 				out = append(out, f)
 			}
@@ -131,6 +138,13 @@ func secretForms(secrets []string) []string {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
+}
+
+// base64Forms returns s in standard and URL-safe base64, padded or not.
+func base64Forms(s string) []string {
+	b := []byte(s)
+	return []string{base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
 }
 
 // readToken reads a bearer token file: one non-empty line.
@@ -198,13 +212,11 @@ func transport(o Options) (*http.Transport, error) {
 func (c *client) close() { c.transport.CloseIdleConnections() }
 
 // redact replaces every secret in s (token, password, credential headers
-// and query values), longest first so that no part of one remains, then
-// applies the shared redaction of URL credentials.
+// and query values, in any letter case), longest first so that no part of
+// one remains, then applies the shared redaction of URL credentials.
 func (c *client) redact(s string) string {
-	for _, sec := range c.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, diag.Placeholder)
-		}
+	for _, re := range c.secretRes {
+		s = re.ReplaceAllLiteralString(s, diag.Placeholder)
 	}
 	return scrub(s)
 }
