@@ -44,6 +44,18 @@ func TestInterestingAndBlank(t *testing.T) {
 	require.True(t, Interesting([]byte("kind: HorizontalPodAutoscaler")))
 	require.True(t, Interesting([]byte("  ml-autoscaling.io/enabled: \"true\"")))
 	require.False(t, Interesting([]byte("kind: ConfigMap\n")))
+	for _, text := range []string{
+		"kind: \"Horizontal\\\n  PodAutoscaler\"\n",   // a backslash joins the lines
+		"kind: \"Horizontal\\\r\n  PodAutoscaler\"\n", // also before CRLF
+		"kind: !!binary SG9yaXpvbnRhbFBvZEF1dG9zY2FsZXI=\n",
+		"kind: !<tag:yaml.org,2002:binary> SG9y\n",
+		"kind: !!bin%61ry SG9y\n",
+	} {
+		require.True(t, Interesting([]byte(text)), text)
+	}
+	for _, text := range []string{"kind: ConfigMap\ndata: {a: \"70%\", b: \"!\", c: \"x! %\"}\n", "data: {path: 'C:\\dir'}\n"} {
+		require.False(t, Interesting([]byte(text)), text)
+	}
 	require.True(t, IsBlank([]byte("# only\n\n  # comments\n")))
 	require.False(t, IsBlank([]byte("a: 1\n")))
 }
