@@ -410,12 +410,17 @@ func (p *parser) field(key string) string {
 }
 
 func (p *parser) fail(key, allowed, format string, args ...any) {
+	p.failShowing(key, p.vals[key].v, allowed, format, args...)
+}
+
+// failShowing is fail with shown as the value the message repeats.
+func (p *parser) failShowing(key, shown, allowed, format string, args ...any) {
 	v := p.vals[key]
 	msg := fmt.Sprintf(format, args...)
 	if v.source != "" && v.source != SourceAnnotation && v.source != SourceBuiltin {
 		msg += " (from " + v.source + ")"
 	}
-	p.out.Errorf(p.ref, p.field(key), v.v, allowed, "%s", msg)
+	p.out.Errorf(p.ref, p.field(key), shown, allowed, "%s", msg)
 }
 
 func (p *parser) int32(key string, lo, hi int) int32 {
@@ -493,7 +498,8 @@ func (p *parser) secret(key string) string {
 		return ""
 	}
 	if !config.IsDNSName(v) {
-		p.fail(key, "the name of a Secret in the workload's namespace (lower-case DNS subdomain)", "not a valid Secret name")
+		shown, msg := config.BadSecretName(v)
+		p.failShowing(key, shown, "the name of a Secret in the workload's namespace (lower-case DNS subdomain)", "%s", msg)
 		return ""
 	}
 	return v

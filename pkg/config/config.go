@@ -637,10 +637,12 @@ func (p *Policy) validate(ref diag.Ref, out *diag.List) {
 	}
 	checkCredentials(ref, s, out)
 	if n := s.Prometheus.AuthSecret; n != "" && !IsDNSName(n) {
-		out.Errorf(ref, "spec.prometheus.authSecret", n, "a Secret name (lower-case DNS subdomain)", "not a valid Secret name")
+		shown, msg := BadSecretName(n)
+		out.Errorf(ref, "spec.prometheus.authSecret", shown, "a Secret name (lower-case DNS subdomain)", "%s", msg)
 	}
 	if n := s.RabbitMQ.Secret; n != "" && !IsDNSName(n) {
-		out.Errorf(ref, "spec.rabbitmq.secret", n, "a Secret name (lower-case DNS subdomain)", "not a valid Secret name")
+		shown, msg := BadSecretName(n)
+		out.Errorf(ref, "spec.rabbitmq.secret", shown, "a Secret name (lower-case DNS subdomain)", "%s", msg)
 	}
 	g := s.GPU
 	if g.UtilizationTarget < 1 || g.UtilizationTarget > 100 {
@@ -756,6 +758,17 @@ func IsNamespaceQualified(address string) bool {
 		return true
 	}
 	return strings.Contains(host, ".") && host != "localhost"
+}
+
+// BadSecretName returns what a message may show of n, which is not a
+// Secret name, and why. A value with ':' or '@' is withheld: it is likely
+// the connection string (user:password@host) that belongs in the Secret,
+// and no detector finds every spelling of one.
+func BadSecretName(n string) (shown, msg string) {
+	if strings.ContainsAny(n, ":@") {
+		return "", "not a valid Secret name: it holds ':' or '@', like a connection string (user:password@host), so it is not shown; put the connection string in the Secret and name the Secret here"
+	}
+	return n, "not a valid Secret name"
 }
 
 // IsDNSName reports whether s is a valid lower-case RFC 1123 subdomain (a Secret name).
