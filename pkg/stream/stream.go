@@ -85,7 +85,6 @@ func isSeparator(line []byte) bool {
 	return len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'
 }
 
-<<<<<<< HEAD
 // resourceMarkers are the substrings that make a document worth parsing
 // besides the workload markers of the scope decision: the other kinds the
 // transform reads. A !!binary scalar (base64 text Kubernetes decodes) can
@@ -94,23 +93,6 @@ var resourceMarkers = [][]byte{
 	[]byte("HorizontalPodAutoscaler"),
 	[]byte("keda.sh"),
 	[]byte("ScalingHistory"),
-=======
-// markers are the substrings that make a document worth parsing. Escape
-// sequences in double-quoted YAML (\x2e, \u002e, and a backslash that
-// joins two lines: "Horizontal\<newline>PodAutoscaler") can spell any key or
-// kind, and so can a !!binary scalar (base64 text Kubernetes decodes), so a
-// document that uses them is parsed too.
-var markers = [][]byte{
-	[]byte("ml-autoscaling.io"),
-	[]byte("HorizontalPodAutoscaler"),
-	[]byte("keda.sh"),
-	[]byte("ScalingHistory"),
-	[]byte(`\x`),
-	[]byte(`\u`),
-	[]byte(`\U`),
-	[]byte("\\\n"),
-	[]byte("\\\r\n"),
->>>>>>> 53bc54f (Post-renderer scan parses documents whose double-quoted scalars are continued with a backslash at the line end ("Horizontal\\⏎PodAutoscaler"))
 	[]byte("!!binary"),
 	[]byte("2002:binary"),
 }
