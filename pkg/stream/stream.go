@@ -87,14 +87,19 @@ func isSeparator(line []byte) bool {
 
 // resourceMarkers are the substrings that make a document worth parsing
 // besides the workload markers of the scope decision: the other kinds the
-// transform reads. A !!binary scalar (base64 text Kubernetes decodes) can
-// spell any key or kind, so a document that uses one is parsed too.
+// transform reads. A !!binary scalar (base64 text Kubernetes decodes) or a
+// line continuation can spell any key or kind, so a document that uses one
+// is parsed too.
 var resourceMarkers = [][]byte{
 	[]byte("HorizontalPodAutoscaler"),
 	[]byte("keda.sh"),
 	[]byte("ScalingHistory"),
 	[]byte("!!binary"),
 	[]byte("2002:binary"),
+	// a backslash at the end of a line joins the lines of a double-quoted
+	// scalar ("Horizontal\<newline>PodAutoscaler"), so it can spell a kind
+	[]byte("\\\n"),
+	[]byte("\\\r\n"),
 }
 
 // Scan is the cheap scan for one policy and release namespace.
